@@ -1,0 +1,150 @@
+/*
+ * test_cli.c - the tcpsim command line end to end: help texts, exit
+ * statuses, errors naming the place, the default job and its determinism.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/support.h"
+
+
+/* Drop the one line that depends on the wall clock. */
+static void strip_wall_line(char *s)
+{
+  char *p = strstr(s, "s of wall time");
+  if (!p)
+    return;
+  char *start = p;
+  while (start > s && start[-1] != '\n')
+    start--;
+  char *end = strchr(p, '\n');
+  memmove(start, end ? end + 1 : p + strlen(p), strlen(end ? end + 1 : p) + 1);
+}
+
+static void test_help_everywhere(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "--help", NULL), 0);
+  assert_non_null(strstr(out, "usage: tcpsim COMMAND"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--help", NULL), 0);
+  assert_non_null(strstr(out, "usage: tcpsim run"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "topo", "--help", NULL), 0);
+  assert_non_null(strstr(out, "usage: tcpsim topo check"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "topo", "check", "--help", NULL), 0);
+  assert_non_null(strstr(out, "usage: tcpsim topo check"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "version", NULL), 0);
+  assert_non_null(strstr(out, "tcpsim "));
+  free(out);
+}
+
+static void test_bad_input_exits_2(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, NULL), 2);
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "frobnicate", NULL), 2);
+  assert_non_null(strstr(out, "unknown command 'frobnicate'"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--duration", "5parsecs", NULL), 2);
+  assert_non_null(strstr(out, "bad --duration"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--seed", NULL), 2);
+  assert_non_null(strstr(out, "needs a value"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--bogus", NULL), 2);
+  assert_non_null(strstr(out, "unknown option '--bogus'"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--to", "nosuchhost", NULL), 2);
+  assert_non_null(strstr(out, "'nosuchhost' is not a host"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--topo", "/nonexistent/x.topo", NULL), 2);
+  assert_non_null(strstr(out, "/nonexistent/x.topo"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "topo", "check", NULL), 2);
+  free(out);
+}
+
+static void test_topo_check_reports_place(void **state)
+{
+  (void)state;
+  const char *path = tsup_temp_file(".topo", "host a\nhost b\nlink a c\n");
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "topo", "check", path, NULL), 2);
+  /* file:line:col: message, pointing at the unknown node on line 3 */
+  char want[400];
+  snprintf(want, sizeof want, "%s:3:", path);
+  assert_non_null(strstr(out, want));
+  free(out);
+}
+
+static void test_topo_check_examples(void **state)
+{
+  (void)state;
+  static const char *const files[] = {
+      "topologies/two-hosts.topo", "topologies/dumbbell.topo",
+      "topologies/star-1000.topo"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char *out;
+    int rc = tsup_run_tcpsim(&out, "topo", "check", files[i], NULL);
+    if (rc != 0)
+      fprintf(stderr, "%s:\n%s\n", files[i], out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "hosts"));
+    free(out);
+  }
+}
+
+static void test_default_run_prints_and_repeats(void **state)
+{
+  (void)state;
+  char *a, *b, *c;
+  assert_int_equal(tsup_run_tcpsim(&a, "run", NULL), 0);
+  assert_non_null(strstr(a, "first packet events:"));
+  assert_non_null(strstr(a, "ping:"));
+  assert_non_null(strstr(a, "rtt min/avg/max"));
+  assert_non_null(strstr(a, "drops by reason:"));
+  assert_int_equal(tsup_run_tcpsim(&b, "run", NULL), 0);
+  assert_int_equal(tsup_run_tcpsim(&c, "run", "--seed", "2", NULL), 0);
+  strip_wall_line(a);
+  strip_wall_line(b);
+  strip_wall_line(c);
+  assert_string_equal(a, b);         /* same seed: same story */
+  assert_string_not_equal(a, c);     /* the example has random faults */
+  free(a);
+  free(b);
+  free(c);
+}
+
+static void test_run_reboot_is_shown(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "--topo",
+                                   "topologies/two-hosts.topo", "--show", "0",
+                                   "--reboot", "server@100ms+50ms",
+                                   "--duration", "300ms", NULL), 0);
+  assert_non_null(strstr(out, "poweroff server"));
+  assert_non_null(strstr(out, "boot     server"));
+  assert_non_null(strstr(out, "host down"));
+  free(out);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_help_everywhere),
+      cmocka_unit_test(test_bad_input_exits_2),
+      cmocka_unit_test(test_topo_check_reports_place),
+      cmocka_unit_test(test_topo_check_examples),
+      cmocka_unit_test(test_default_run_prints_and_repeats),
+      cmocka_unit_test(test_run_reboot_is_shown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,144 @@
+/*
+ * support.c - shared test helpers; see support.h.
+ */
+#include "tests/support/support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void mix(struct tsup_digest *d, uint64_t v)
+{
+  /* FNV-1a over the eight bytes of v, low byte first. */
+  for (int i = 0; i < 8; i++) {
+    d->h ^= (v >> (8 * i)) & 0xff;
+    d->h *= 0x100000001b3ULL;
+  }
+}
+
+static void mix_packet(struct tsup_digest *d, struct sim_world *w,
+                       uint64_t kind, uint32_t node, uint32_t link,
+                       uint64_t extra, const struct sim_packet *p)
+{
+  d->events++;
+  mix(d, kind);
+  mix(d, (uint64_t)sim_now(w));
+  mix(d, node);
+  mix(d, link);
+  mix(d, extra);
+  mix(d, p->uid);
+  mix(d, (uint64_t)p->src << 32 | p->dst);
+  mix(d, (uint64_t)p->proto << 48 | (uint64_t)p->flags << 32 | p->payload_len);
+  for (size_t i = 0; i < p->l4_hdr_len && i < SIM_L4_AREA; i++)
+    mix(d, p->l4[i]);
+}
+
+static void on_send(void *ctx, struct sim_world *w, uint32_t node,
+                    uint32_t link, int dir, const struct sim_packet *p)
+{
+  mix_packet(ctx, w, 1, node, link, (uint64_t)dir, p);
+}
+
+static void on_recv(void *ctx, struct sim_world *w, uint32_t node,
+                    const struct sim_packet *p)
+{
+  mix_packet(ctx, w, 2, node, 0, 0, p);
+}
+
+static void on_drop(void *ctx, struct sim_world *w, uint32_t node,
+                    uint32_t link, enum sim_drop_reason why,
+                    const struct sim_packet *p)
+{
+  mix_packet(ctx, w, 3, node, link, (uint64_t)why, p);
+}
+
+static void on_host(void *ctx, struct sim_world *w, uint32_t node,
+                    enum sim_host_event ev, uint32_t epoch)
+{
+  struct tsup_digest *d = ctx;
+  d->events++;
+  mix(d, 4);
+  mix(d, (uint64_t)sim_now(w));
+  mix(d, node);
+  mix(d, (uint64_t)ev << 32 | epoch);
+}
+
+void tsup_digest_attach(struct sim_world *w, struct tsup_digest *d)
+{
+  static const struct sim_trace_ops ops = {
+      .pkt_send = on_send, .pkt_recv = on_recv, .pkt_drop = on_drop,
+      .host = on_host};
+  d->h = 0xcbf29ce484222325ULL;
+  d->events = 0;
+  assert_int_equal(sim_trace_subscribe(w, &ops, d), SIM_OK);
+}
+
+int tsup_run_tcpsim(char **output, const char *arg, ...)
+{
+  const char *argv[64];
+  int n = 0;
+  argv[n++] = TCPSIM_BINARY;
+  va_list ap;
+  va_start(ap, arg);
+  for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
+    argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+
+  int fds[2];
+  if (pipe(fds) != 0)
+    return -1;
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    if (chdir(TCPSIM_SOURCE_DIR) != 0)
+      _exit(127);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  ssize_t r;
+  while (buf && (r = read(fds[0], buf + len, cap - len - 1)) > 0) {
+    len += (size_t)r;
+    if (cap - len < 2) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  close(fds[0]);
+  if (buf)
+    buf[len] = '\0';
+  *output = buf;
+  int st;
+  if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+    return -1;
+  return WEXITSTATUS(st);
+}
+
+const char *tsup_temp_file(const char *suffix, const char *text)
+{
+  static char path[256];
+  char dir[] = "/tmp/tcpsim-test-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/t%s", dir, suffix);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(fputs(text, f) >= 0, 1);
+  assert_int_equal(fclose(f), 0);
+  return path;
+}
