@@ -1,36 +1,35 @@
 /*
- * evq.c - the event queue: a radix heap over (t_ns, seq) with chunked
- * buckets.
+ * evq.c - the event queue: a 256-way radix heap over (t_ns, seq) with
+ * chunked buckets.
  *
  * The data structure and its axioms (E1-E9) are in sim/evq.h; this file
- * explains how the operations keep them. The measurements that chose a
- * radix heap over binary and 4-ary heaps are in bench/README.md.
+ * explains how the operations keep them. The measurements behind every
+ * choice below (radix heap over binary and 4-ary heaps, 8-bit digits,
+ * chunks of 32 nodes) are in bench/README.md.
  *
  * Why a radix heap works here. The world never schedules an event before
- * the time of the last event it popped, so every key in the queue is
- * greater than last, the key of that pop (E2). An event's bucket is the bit
- * length of key XOR last: bucket i holds the keys that agree with last on
- * all bits above bit i-1 and have bit i-1 set where last has it clear. All
- * of bucket i is therefore below all of bucket j > i (E4), and the minimum
- * is in the lowest non-empty bucket. Popping it moves last up to the
- * minimum m; a key in a higher bucket keeps its bucket (m agrees with the
- * old last on every bit above the lowest bucket's), and a key of the
- * lowest bucket now agrees with m on its top bit too, so it lands strictly
- * lower. Each node thus moves at most 128 times over its life and in
- * practice a handful: in the hold model at a million pending timers the
- * measured average is about eight moves per event, each a sequential read
- * and an append.
+ * the last event it popped, so every key in the queue is greater than last,
+ * the key of that pop (E2). A key's bucket is (level, digit): the most
+ * significant 8-bit digit where it differs from last, and its value there,
+ * which exceeds last's. The minimum is in the lowest non-empty bucket (E4).
+ * Popping it moves last up to the minimum m. A key of another bucket keeps
+ * its bucket: m agrees with the old last on every digit above m's level,
+ * and has the old last's digit at any higher level. A key of m's own
+ * bucket now agrees with m at that level too, so it moves to a strictly
+ * lower level. A node therefore moves at most 15 times over its life, and
+ * in practice once or twice: with events spread over a few milliseconds a
+ * key has only three or four significant digits left to differ in.
  *
- * Why chunks. A bucket could be a linked list threaded through the events
- * (the next/prev fields of struct sim_event), but draining a big bucket
- * then chases one pointer per event through memory that is cold at a
- * million events: measured, that was 0.67x the speed of a binary heap. One
+ * Why chunks. A bucket could be a list threaded through the events (the
+ * next/prev fields of struct sim_event), but draining a big bucket then
+ * chases one pointer per event through memory that is cold at a million
+ * events: measured, that made the queue slower than a binary heap. One
  * array per bucket is fast but must grow while a pop drains a bucket, and
  * pop has no error path. So buckets are lists of CH-node chunks from one
- * pool: scans are sequential, the pool only grows in push/reserve, and a
- * counting argument (take_chunk below) shows pop always finds a free chunk.
+ * pool: scans are sequential, the pool grows only in push/reserve, and a
+ * counting argument (evq_take_chunk) shows a pop always finds a free chunk.
  *
- * Bits 8-15 of ev->flags hold the event's bucket (the queue owns the whole
+ * Bits 8-19 of ev->flags hold the event's bucket (the queue owns the whole
  * flags field, sim.h); ev->slot is the node's index in the pool, which is
  * what makes remove O(1): the bucket's last node fills the hole.
  */
@@ -49,12 +48,17 @@
 #define CH_MASK (SIM__EVQ_CHUNK - 1u)
 #define NIL SIM__EVQ_NIL
 
-#define EVQ_BUCKET_SHIFT 8
-#define EVQ_BUCKET_MASK (0xffu << EVQ_BUCKET_SHIFT)
-_Static_assert(SIM__EVQ_BUCKETS - 1 <= 0xff, "bucket must fit in 8 bits");
+#define DIGIT_BITS SIM__EVQ_DIGIT_BITS
+#define DIGIT_MASK ((1u << DIGIT_BITS) - 1u)
 
-/* The first pool: 256 chunks (8192 nodes) are enough for small worlds and
- * cost only address space until used. */
+#define EVQ_BUCKET_SHIFT 8
+#define EVQ_BUCKET_MASK (0xfffu << EVQ_BUCKET_SHIFT)
+_Static_assert(SIM__EVQ_BUCKETS - 1 <= 0xfff, "bucket fits in 12 bits");
+_Static_assert(64 % SIM__EVQ_DIGIT_BITS == 0, "digits tile each half");
+_Static_assert(SIM__EVQ_WORDS <= 64, "one summary word covers the bitmap");
+
+/* The first pool: 256 chunks (8192 nodes, 192 KiB) are enough for small
+ * worlds; pages cost nothing until a chunk is used. */
 #define EVQ_MIN_CHUNKS 256u
 /* ev->slot is 32 bits, so the pool must stay below 2^32 nodes. */
 #define EVQ_MAX_CHUNKS (UINT32_MAX / CH)
@@ -90,13 +94,24 @@ static inline unsigned ctz64(uint64_t x)
 }
 #endif
 
-/* The bucket of key (t_ns, seq) relative to last (evq.h). */
+/* bucket(key) relative to last, as defined in evq.h. key > last. */
 static inline unsigned evq_bucket_of(const struct sim_evq *q, int64_t t_ns,
                                      uint64_t seq)
 {
-  if (t_ns != q->last_t_ns)
-    return 64u + bitlen64((uint64_t)t_ns ^ (uint64_t)q->last_t_ns);
-  return bitlen64(seq ^ q->last_seq);
+  uint64_t x, v;
+  unsigned level0;
+  if (t_ns != q->last_t_ns) {
+    x = (uint64_t)t_ns ^ (uint64_t)q->last_t_ns;
+    v = (uint64_t)t_ns ^ ((uint64_t)1 << 63); /* signed order as unsigned */
+    level0 = 64 / DIGIT_BITS;
+  } else {
+    x = seq ^ q->last_seq;
+    v = seq;
+    level0 = 0;
+  }
+  unsigned d = (bitlen64(x) - 1) / DIGIT_BITS; /* x != 0 by E2 */
+  return ((level0 + d) << DIGIT_BITS) |
+         (unsigned)((v >> (d * DIGIT_BITS)) & DIGIT_MASK);
 }
 
 static inline bool evq_node_less(const struct sim__evq_node *a,
@@ -113,22 +128,22 @@ static inline unsigned evq_ev_bucket(const struct sim_event *ev)
 static inline void evq_mark(struct sim_evq *q, unsigned b)
 {
   q->nonempty[b >> 6] |= (uint64_t)1 << (b & 63);
+  q->summary |= (uint64_t)1 << (b >> 6);
 }
 
 static inline void evq_unmark(struct sim_evq *q, unsigned b)
 {
   q->nonempty[b >> 6] &= ~((uint64_t)1 << (b & 63));
+  if (q->nonempty[b >> 6] == 0)
+    q->summary &= ~((uint64_t)1 << (b >> 6));
 }
 
 /* Lowest non-empty bucket; the queue must not be empty. */
 static inline unsigned evq_lowest(const struct sim_evq *q)
 {
-  if (q->nonempty[0])
-    return ctz64(q->nonempty[0]);
-  if (q->nonempty[1])
-    return 64u + ctz64(q->nonempty[1]);
-  assert(q->nonempty[2] != 0);
-  return 128u + ctz64(q->nonempty[2]);
+  assert(q->summary != 0);
+  unsigned w = ctz64(q->summary);
+  return (w << 6) | ctz64(q->nonempty[w]);
 }
 
 /* Nodes in the head chunk of a non-empty bucket (E5). */
@@ -141,21 +156,22 @@ static inline uint32_t evq_head_fill(const struct sim__evq_bucket *bk)
 /* Chunks                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Chunks needed for n pending events (E7). */
+/* Chunks that E7 requires for n pending events. */
 static inline size_t evq_chunks_needed(size_t n)
 {
-  return (n + CH - 1) / CH + SIM__EVQ_SPARE_CHUNKS;
+  size_t packed = (n + CH - 1) / CH + SIM__EVQ_BUCKETS;
+  return (n < packed ? n : packed) + 3;
 }
 
 /*
- * A free chunk. Why the free list is never empty here: outside a pop the
- * chunks in use are sum over buckets of ceil(n_i / CH), and at most 128
- * buckets are non-empty (bucket 0 never is), so fewer than n / CH + 128 are
- * in use. While pop drains bucket b, the drained chunks are freed as soon
- * as they are read and the head chunk is read first, so b holds at most one
- * chunk beyond its unread nodes / CH while the other (at most 127) buckets
- * hold their partial chunks: again fewer than n / CH + 128. E7 keeps at
- * least ceil(n / CH) + 132 chunks, so a free one always exists.
+ * A free chunk. Why the free list is never empty here. Outside a pop the
+ * chunks in use number sum over buckets of ceil(n_i / CH), which is at most
+ * n (a chunk holds at least one node) and below n / CH + B (one partial
+ * chunk per non-empty bucket, B buckets). While pop drains bucket b, each
+ * drained chunk is freed as soon as it is read and the partial head chunk
+ * is read first, so b holds at most one chunk beyond what its unread nodes
+ * fill; the bound grows by one. An append needs one more before placing its
+ * node: at most min(n, ceil(n / CH) + B) + 2 chunks, and E7 keeps 3 spare.
  */
 static inline uint32_t evq_take_chunk(struct sim_evq *q)
 {
@@ -309,12 +325,13 @@ void sim__evq_init(struct sim_evq *q)
     q->bk[b].n = 0;
   }
   memset(q->nonempty, 0, sizeof(q->nonempty));
+  q->summary = 0;
   q->pool = NULL;
   q->chunk_next = NULL;
   q->n_chunks = 0;
   q->free_head = NIL;
   q->n = 0;
-  q->next_seq = 0;
+  q->next_seq = 1; /* E1, E2: the first key exceeds (INT64_MIN, 0) */
   q->last_t_ns = INT64_MIN;
   q->last_seq = 0;
   q->peek_min = NULL;
@@ -420,12 +437,13 @@ bool sim__evq_check(const struct sim_evq *q)
   size_t total = 0, chunks = 0;
   const struct sim__evq_node *min = NULL;
 
-  if (q->bk[0].n != 0)
-    goto out; /* E3 */
   for (unsigned b = 0; b < SIM__EVQ_BUCKETS; b++) {
     const struct sim__evq_bucket *bk = &q->bk[b];
     bool bit = (q->nonempty[b >> 6] >> (b & 63)) & 1;
     if (bit != (bk->n != 0) || (bk->n == 0) != (bk->head == NIL))
+      goto out; /* E5 */
+    bool word_bit = (q->summary >> (b >> 6)) & 1;
+    if (word_bit != (q->nonempty[b >> 6] != 0))
       goto out; /* E5 */
     uint32_t cnt = bk->n ? evq_head_fill(bk) : 0, in_bucket = 0;
     for (uint32_t c = bk->head; c != NIL; c = q->chunk_next[c], cnt = CH) {
@@ -441,7 +459,7 @@ bool sim__evq_check(const struct sim_evq *q)
             !sim_event_pending(ev) || ev->t_ns != nd->t_ns ||
             ev->seq != nd->seq)
           goto out; /* E6 */
-        if (nd->seq >= q->next_seq)
+        if (nd->seq == 0 || nd->seq >= q->next_seq)
           goto out; /* E1 */
         if (nd->t_ns < q->last_t_ns ||
             (nd->t_ns == q->last_t_ns && nd->seq <= q->last_seq))

@@ -32,6 +32,16 @@
 
 #include "sim/sim_int.h"
 
+
+/* qsort for possibly empty arrays: qsort(NULL, 0, ...) is undefined
+ * behaviour, and an empty table has a NULL entry array. */
+static void sort_n(void *base, size_t n, size_t size,
+                   int (*cmp)(const void *, const void *))
+{
+  if (n > 1)
+    qsort(base, n, size, cmp);
+}
+
 /* ====================================================================== */
 /* Types                                                                   */
 /* ====================================================================== */
@@ -214,7 +224,7 @@ static int build_neighbours(struct build *b)
       if (w->nodes[v]->kind == SIM_NODE_ROUTER)
         out[k2++] = (struct nbr){.node = v, .link = nu->links[k]};
     }
-    qsort(out, k2, sizeof *out, cmp_nbr);
+    sort_n(out, k2, sizeof *out, cmp_nbr);
   }
   return SIM_OK;
 }
@@ -230,7 +240,7 @@ static uint32_t host_routers(const struct sim_world *w, uint32_t h,
     if (w->nodes[v]->kind == SIM_NODE_ROUTER)
       buf[k2++] = v;
   }
-  qsort(buf, k2, sizeof *buf, cmp_u32);
+  sort_n(buf, k2, sizeof *buf, cmp_u32);
   uint32_t m = 0;
   for (uint32_t k = 0; k < k2; k++)
     if (m == 0 || buf[m - 1] != buf[k])
@@ -320,7 +330,7 @@ static int build_groups(struct build *b)
     }
   }
   g_sort_tpool = tpool;
-  qsort(multi, nmulti, sizeof *multi, cmp_multi);
+  sort_n(multi, nmulti, sizeof *multi, cmp_multi);
 
   /* Groups: one per router with attached hosts or addresses of its own,
    * in router order, then one per distinct multi-router set. */
@@ -416,7 +426,7 @@ static int group_blocks(struct build *b, struct group *g)
     for (uint32_t j = 0; j < nr->naddrs; j++)
       addrs[k++] = nr->addrs[j];
   }
-  qsort(addrs, na, sizeof *addrs, cmp_u32);
+  sort_n(addrs, na, sizeof *addrs, cmp_u32);
   for (size_t i = 0; i < na; i++)
     g->blocks[i] = (struct rent){.prefix = addrs[i], .len = 32, .prio = 1};
   g->nblocks = merge_blocks(g->blocks, na);
@@ -526,7 +536,7 @@ static int route_group(struct build *b, struct group *g, int32_t *dist,
 static int finish_table(struct sim__node *n, struct rvec *v)
 {
   /* Merge the blocks of each link (direct entries are left as /32s). */
-  qsort(v->e, v->n, sizeof *v->e, cmp_rent_link);
+  sort_n(v->e, v->n, sizeof *v->e, cmp_rent_link);
   size_t out = 0;
   for (size_t i = 0; i < v->n;) {
     size_t j = i;
@@ -539,7 +549,7 @@ static int finish_table(struct sim__node *n, struct rvec *v)
     i = j;
   }
   v->n = out;
-  qsort(v->e, v->n, sizeof *v->e, cmp_rent_table);
+  sort_n(v->e, v->n, sizeof *v->e, cmp_rent_table);
 
   struct sim__rtable *rt = &n->rt;
   sim__rtable_free(rt);

@@ -52,11 +52,6 @@
 #define TOPO__POOL_DEFAULT_NET 0x0aff0000u
 #define TOPO__POOL_DEFAULT_LEN 16
 
-/* Link defaults of the language (same figures as sim_link_params_default,
- * but written here because the language promises them in its README). */
-#define TOPO__DEFAULT_RATE_BPS 100000000ull
-#define TOPO__DEFAULT_DELAY_NS 1000000ll
-#define TOPO__DEFAULT_QUEUE 100u
 
 /* ====================================================================== */
 /* Resolved topology                                                       */

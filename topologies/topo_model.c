@@ -154,6 +154,21 @@ int topo__file_add(struct topo *t, const char *display, uint32_t *idx)
 /* Hash maps                                                               */
 /* ====================================================================== */
 
+/* Slots are taken from the low bits of a hash. A bare multiply would
+ * leave those bits blind to the high bits of the key (10.1.0.5 and
+ * 10.2.0.5 would collide in any table up to 2^16 slots), so every hash
+ * goes through this finaliser, which lets each input bit reach each
+ * output bit. */
+static uint32_t mix32(uint32_t x)
+{
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
 static uint32_t hash_name(const char *s, size_t len)
 {
   uint32_t h = 2166136261u; /* FNV-1a, 32 bits */
@@ -162,11 +177,10 @@ static uint32_t hash_name(const char *s, size_t len)
     h ^= (unsigned char)s[i];
     h *= 16777619u;
   }
-  return h;
+  return mix32(h);
 }
 
-/* Addresses of a group are consecutive: multiply to spread them. */
-static uint32_t hash_addr(uint32_t a) { return a * 2654435761u; }
+static uint32_t hash_addr(uint32_t a) { return mix32(a); }
 
 static bool name_eq(const struct topo *t, uint32_t val, const char *s,
                     size_t len)

@@ -1300,13 +1300,12 @@ out:
 /* API                                                                     */
 /* ====================================================================== */
 
+/* The language's link defaults are the core's (topologies/README.md
+ * states them; tests/topologies/test_parse.c checks that they agree). */
 static void link_defaults(struct topo__lclass *c)
 {
   memset(c, 0, sizeof *c);
-  c->ab.rate_bps = TOPO__DEFAULT_RATE_BPS;
-  c->ab.delay_ns = TOPO__DEFAULT_DELAY_NS;
-  c->ab.queue_pkts = TOPO__DEFAULT_QUEUE;
-  c->ab.hold_time.kind = SIM_DIST_CONST;
+  sim_link_params_default(&c->ab);
   c->ba = c->ab;
 }
 

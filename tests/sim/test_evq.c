@@ -264,6 +264,71 @@ static void test_evq_extreme_times(void **state)
   expect_pops(f, want2, 2);
 }
 
+static void test_evq_negative_times(void **state)
+{
+  struct fixture *f = *state;
+  /* The world starts at 0, but the queue orders any int64 time: negative
+   * times must sort below positive ones (the sign bit is the top digit). */
+  sim__evq_push(&f->q, &f->ev[0], 5);
+  sim__evq_push(&f->q, &f->ev[1], -1);
+  sim__evq_push(&f->q, &f->ev[2], INT64_MIN);
+  sim__evq_push(&f->q, &f->ev[3], -1000000000000);
+  sim__evq_push(&f->q, &f->ev[4], 0);
+  sim__evq_push(&f->q, &f->ev[5], INT64_MIN);
+  static const int want[] = { 2, 5, 3, 1, 4, 0 };
+  expect_pops(f, want, 6);
+}
+
+static void test_evq_wide_spread(void **state)
+{
+  struct fixture *f = *state;
+  /* One event per power of two, pushed in a scrambled order, so that every
+   * level of the radix structure holds a node; then drain with a re-push
+   * at the current time after each pop (the pushed one must come next). */
+  int64_t t[POOL_EVENTS / 2];
+  for (int i = 0; i < POOL_EVENTS / 2; i++) {
+    int k = (i * 37) % (POOL_EVENTS / 2); /* a permutation of 0..31 */
+    t[i] = (int64_t)1 << (k * 62 / (POOL_EVENTS / 2 - 1));
+    sim__evq_push(&f->q, &f->ev[i], t[i]);
+  }
+  assert_true(sim__evq_check(&f->q));
+  int64_t prev = INT64_MIN;
+  for (int i = 0; i < POOL_EVENTS / 2; i++) {
+    struct sim_event *ev = sim__evq_pop(&f->q);
+    assert_non_null(ev);
+    assert_true(ev->t_ns >= prev);
+    prev = ev->t_ns;
+    struct sim_event *echo = &f->ev[POOL_EVENTS / 2 + i];
+    sim__evq_push(&f->q, echo, prev);
+    assert_true(sim__evq_check(&f->q));
+    assert_ptr_equal(sim__evq_pop(&f->q), echo);
+  }
+  assert_null(sim__evq_pop(&f->q));
+}
+
+static void test_evq_peek_cache(void **state)
+{
+  struct fixture *f = *state;
+  sim__evq_push(&f->q, &f->ev[0], 100);
+  sim__evq_push(&f->q, &f->ev[1], 200);
+  assert_ptr_equal(sim__evq_peek(&f->q), &f->ev[0]);
+  /* A push before the peeked minimum replaces it... */
+  sim__evq_push(&f->q, &f->ev[2], 50);
+  assert_true(sim__evq_check(&f->q));
+  assert_ptr_equal(sim__evq_peek(&f->q), &f->ev[2]);
+  /* ...one at the same time does not (FIFO)... */
+  sim__evq_push(&f->q, &f->ev[3], 50);
+  assert_ptr_equal(sim__evq_peek(&f->q), &f->ev[2]);
+  /* ...and removing the peeked one uncovers the next. */
+  sim__evq_remove(&f->q, &f->ev[2]);
+  assert_true(sim__evq_check(&f->q));
+  assert_ptr_equal(sim__evq_peek(&f->q), &f->ev[3]);
+  sim__evq_remove(&f->q, &f->ev[1]);
+  assert_ptr_equal(sim__evq_peek(&f->q), &f->ev[3]);
+  static const int want[] = { 3, 0 };
+  expect_pops(f, want, 2);
+}
+
 static void test_evq_reserve(void **state)
 {
   struct fixture *f = *state;
@@ -548,6 +613,10 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_evq_size_accounting, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_evq_extreme_times, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_evq_negative_times, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_evq_wide_spread, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_evq_peek_cache, setup, teardown),
     cmocka_unit_test_setup_teardown(test_evq_reserve, setup, teardown),
     cmocka_unit_test_setup_teardown(test_evq_fini_leaves_events_alone, setup,
                                     teardown),

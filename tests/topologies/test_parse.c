@@ -155,6 +155,8 @@ static void test_example_dumbbell(void **state)
   assert_int_equal(link_ab(t, 20)->rate_bps, 10000000);
   assert_int_equal(link_ba(t, 20)->delay_ns, 20000000);
   assert_int_equal(link_ab(t, 20)->queue_pkts, 50);
+  assert_true(link_ab(t, 20)->loss == 0.001 && link_ba(t, 20)->loss == 0.001);
+  assert_true(link_ab(t, 0)->loss == 0.0);
   /* Two files were read; errors would name the included one. */
   assert_int_equal(t->nfiles, 2);
   assert_non_null(strstr(t->files[1], "topologies/common.topo"));
