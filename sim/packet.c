@@ -197,6 +197,49 @@ int sim_packet_encode(const struct sim_world *w, const struct sim_packet *p,
   return (int)total;
 }
 
+static uint32_t get16(const uint8_t *b)
+{
+  return (uint32_t)b[0] << 8 | b[1];
+}
+
+static uint32_t get32(const uint8_t *b)
+{
+  return get16(b) << 16 | get16(b + 2);
+}
+
+int sim_packet_decode(const struct sim_world *w, struct sim_packet *p,
+                      const uint8_t *buf, size_t len)
+{
+  /* Nothing read from outside is trusted: every length is checked against
+   * the bytes actually there before it is used. */
+  if (len < 20 || buf[0] >> 4 != 4)
+    return SIM_EMALFORMED;
+  size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+  size_t total = get16(buf + 2);
+  if (ihl < 20 || ihl > total || total > len)
+    return SIM_EMALFORMED;
+  uint32_t sum = 0;
+  for (size_t i = 0; i < ihl; i += 2)
+    sum += get16(buf + i);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  if (sum != 0xffff)
+    return SIM_EMALFORMED;
+  if (get16(buf + 6) & 0x3fff)
+    return SIM_EMALFORMED; /* a fragment (MF set or an offset): not modelled */
+  int slot = w->proto_slot[buf[9]];
+  const struct sim_proto_ops *ops = slot >= 0 ? w->protos[slot].ops : NULL;
+  if (!ops || !ops->decode)
+    return SIM_ENOPROTO;
+  p->ip_id = (uint16_t)get16(buf + 4);
+  p->ttl = buf[8];
+  p->proto = buf[9];
+  p->src = get32(buf + 12);
+  p->dst = get32(buf + 16);
+  int rc = ops->decode(p, buf + ihl, total - ihl);
+  return rc < 0 ? rc : SIM_OK;
+}
+
 /* ====================================================================== */
 /* Dotted quads                                                            */
 /* ====================================================================== */

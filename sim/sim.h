@@ -326,6 +326,15 @@ int sim_ip_output(struct sim_world *w, uint32_t node, struct sim_packet *p);
  * or a negative SIM_E* code. */
 int sim_packet_encode(const struct sim_world *w, const struct sim_packet *p,
                       uint8_t *buf, size_t cap);
+/* The reverse, for packets that come from outside (the emulation bridge):
+ * checks version, header length, total length against len, the header
+ * checksum and refuses fragments, then lets the module for the protocol
+ * decode its header (checksum included). p is the caller's (from
+ * sim_packet_alloc); on success its IP fields, header area and payload_len
+ * are set (payload bytes are not kept). SIM_EMALFORMED on any
+ * inconsistency, SIM_ENOPROTO when no module decodes that protocol. */
+int sim_packet_decode(const struct sim_world *w, struct sim_packet *p,
+                      const uint8_t *buf, size_t len);
 
 /* ====================================================================== */
 /* Links                                                                   */
