@@ -8,7 +8,7 @@
  * best of R repetitions is printed per phase, with the sizes, so that a
  * figure in topologies/README.md can be reproduced with one command:
  *
- *   build-release/bench_topo topologies/campus-100k.topo --reps 5
+ *   build/bench_topo topologies/campus-100k.topo --reps 5
  *
  * Usage: bench_topo [FILE ...] [--reps R]   (run from the source root;
  * default FILE topologies/campus-100k.topo, R = 5).

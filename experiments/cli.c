@@ -88,7 +88,7 @@ static const char *default_topology(char *buf, size_t cap)
   return buf;
 }
 
-static struct sim_world *g_running; /* for the SIGINT handler */
+static struct sim_world *volatile g_running; /* for the SIGINT handler */
 
 static void on_sigint(int sig)
 {
@@ -548,13 +548,13 @@ static int cmd_run(int argc, char **argv)
          "%u hosts ping %s for %s\n",
          TCPSIM_VERSION, o.topo, o.seed, sim_node_count(w), sim_link_count(w),
          nping, sim_node_name(w, target), dur);
-  printf("first packet events:\n");
-
   /* Run in slices so that a terminal gets a progress line and Ctrl-C
    * stops at a slice boundary with the results so far. */
   int tty = isatty(STDERR_FILENO);
   g_running = w;
   signal(SIGINT, on_sigint);
+  printf("first packet events:\n");
+  fflush(stdout); /* the header is out before the (maybe long) run */
   double t0 = wall_seconds(), last = t0;
   int64_t end_ns = o.duration_ns + o.drain_ns;
   int64_t slice = end_ns / 100 > 0 ? end_ns / 100 : 1;

@@ -66,7 +66,7 @@
  *       bits 8-19 of ev->flags equal to its bucket, SIM_EVF_PENDING set, and
  *       node.t_ns/.seq equal to ev->t_ns/ev->seq.
  *   E7. Every chunk of the pool is in exactly one bucket list or on the free
- *       list, and n_chunks >= min(n, ceil(n / CH) + SIM__EVQ_BUCKETS) + 3.
+ *       list, and n_chunks >= ceil(n / CH) + SIM__EVQ_BUCKETS + 3.
  *       By the counting argument in evq.c, pop therefore never runs out of
  *       chunks: only push (and sim__evq_reserve) allocates.
  *   E8. peek_min is NULL or the pending event with the smallest key.

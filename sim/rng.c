@@ -229,7 +229,8 @@ bool sim_rng_hit(struct sim_rng *r, uint64_t threshold)
 /*
  * Inversion: -mean * ln(U) with U uniform on (0, 1] in steps of 2^-53, so
  * ln never sees 0 and the largest variate is about 36.7 means. Rounded to
- * the nearest nanosecond (halves up), saturating at INT64_MAX.
+ * the nearest nanosecond (halves up), saturating at INT64_MAX. One draw
+ * whatever the mean, as in sim_rng_hit.
  */
 int64_t sim_rng_exp_ns(struct sim_rng *r, int64_t mean_ns)
 {

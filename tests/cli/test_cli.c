@@ -4,7 +4,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "tests/support/support.h"
 
@@ -136,6 +140,55 @@ static void test_run_reboot_is_shown(void **state)
   free(out);
 }
 
+/* Ctrl-C stops a long run cleanly: the results so far are printed, marked
+ * as interrupted, and the exit status is 1. */
+static void test_sigint_stops_cleanly(void **state)
+{
+  (void)state;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    if (chdir(TCPSIM_SOURCE_DIR) != 0)
+      _exit(127);
+    alarm(60); /* never outlive the test if the signal were ignored */
+    execl(TCPSIM_BINARY, TCPSIM_BINARY, "run", "--topo",
+          "topologies/star-1000.topo", "--interval", "1ms", "--duration",
+          "100000s", "--show", "1", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  /* Wait until the run has printed its header (it is simulating). */
+  char buf[65536];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 &&
+         (r = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0) {
+    len += (size_t)r;
+    buf[len] = '\0';
+    if (strstr(buf, "first packet events:"))
+      break;
+  }
+  struct timespec pause = {0, 200 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  assert_int_equal(kill(pid, SIGINT), 0);
+  while (len < sizeof buf - 1 &&
+         (r = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t)r;
+  buf[len] = '\0';
+  close(fds[0]);
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 1);
+  assert_non_null(strstr(buf, "interrupted"));
+  assert_non_null(strstr(buf, "ping: 1011 hosts"));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -145,6 +198,7 @@ int main(void)
       cmocka_unit_test(test_topo_check_examples),
       cmocka_unit_test(test_default_run_prints_and_repeats),
       cmocka_unit_test(test_run_reboot_is_shown),
+      cmocka_unit_test(test_sigint_stops_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
