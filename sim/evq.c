@@ -21,8 +21,8 @@
  * life; in the hold benchmark the measured average is 1.1 moves per pop at
  * a thousand pending events and 2.7 at a million (bench/README.md).
  *
- * Why chunks. A bucket could be a list threaded through the events (the
- * next/prev fields of struct sim_event), but draining a big bucket then
+ * Why chunks. A bucket could be a list threaded through the events (two
+ * link fields in struct sim_event), but draining a big bucket then
  * chases one pointer per event through memory that is cold at a million
  * events: measured, that made the queue slower than a binary heap. One
  * array per bucket is fast but must grow while a pop drains a bucket, and

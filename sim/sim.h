@@ -126,8 +126,6 @@ typedef void (*sim_event_fn)(struct sim_world *w, struct sim_event *ev,
 struct sim_event {
   int64_t t_ns;             /* firing time (valid while pending) */
   uint64_t seq;             /* insertion sequence: ties fire in FIFO order */
-  struct sim_event *next;   /* queue links (private) */
-  struct sim_event *prev;
   sim_event_fn fn;
   void *arg;
   uint32_t slot;            /* queue-private position */
