@@ -104,6 +104,7 @@ void tcp__conn_ended(struct tcp__conn *c)
   so->conn = NULL;
   so->state = TCP_S_CLOSED;
   so->last_err = c->err;
+  so->flags &= (uint16_t)~TCP__SF_ERR_SEEN; /* a new error to report */
   so->conn_id = c->id;
   so->raddr = c->raddr;
   so->rport = c->rport;
@@ -267,6 +268,9 @@ int tcp_setopt(struct tcp_sock *so, enum tcp_opt opt, int64_t v)
                              : so->flags & ~TCP__SF_REUSEADDR);
     return TCP_OK;
   case TCP_OPT_LINGER:
+    /* tcp.h: -1 off, 0 abortive close, > 0 seconds; nothing else. */
+    if (v < -1)
+      return TCP_EINVAL;
     so->flags = (uint16_t)(v == 0 ? so->flags | TCP__SF_LINGER0
                                   : so->flags & ~TCP__SF_LINGER0);
     return TCP_OK;
@@ -283,7 +287,9 @@ int tcp_setopt(struct tcp_sock *so, enum tcp_opt opt, int64_t v)
     return TCP_OK;
   case TCP_OPT_KEEPIDLE:
   case TCP_OPT_KEEPINTVL:
-    if (v <= 0)
+    /* Bounded so that arming the timer (now + v) cannot overflow
+     * int64_t; tcp__deadline saturates as a second guard. */
+    if (v <= 0 || v > TCP_OPT_TIME_MAX_NS)
       return TCP_EINVAL;
     if (opt == TCP_OPT_KEEPIDLE)
       so->keepidle_ns = v;
@@ -329,6 +335,10 @@ int tcp_bind(struct tcp_sock *so, uint32_t addr, uint16_t port)
   if (dead(so))
     return TCP_EBADF;
   struct tcp__host *h = so->h;
+  /* tcp.h: a powered-off host answers EHOSTDOWN before anything else
+   * (its sockets were wiped, so their other state says nothing). */
+  if (!host_up(h))
+    return TCP_EHOSTDOWN;
   if ((so->flags & (TCP__SF_BOUND | TCP__SF_USED)) || so->conn || so->lis)
     return TCP_EINVAL;
   uint32_t la;
@@ -362,16 +372,19 @@ int tcp_listen(struct tcp_sock *so, uint32_t backlog)
 {
   if (dead(so))
     return TCP_EBADF;
+  if (!host_up(so->h))
+    return TCP_EHOSTDOWN;
   if (so->lis) {
     uint32_t cap = so->h->set->somaxconn;
     so->lis->backlog = backlog < cap ? backlog : cap;
     return TCP_OK;
   }
+  /* POSIX listen(): "[EINVAL] The socket is already connected"; Linux
+   * inet_listen and FreeBSD solisten_proto_check answer EINVAL for a
+   * connecting or connected socket too. */
   if (so->conn || (so->flags & TCP__SF_USED))
-    return TCP_EISCONN;
+    return TCP_EINVAL;
   struct tcp__host *h = so->h;
-  if (!host_up(h))
-    return TCP_EHOSTDOWN;
   if (!(so->flags & TCP__SF_BOUND)) {
     int rc = tcp_bind(so, 0, 0);
     if (rc != TCP_OK)
@@ -437,6 +450,8 @@ int tcp_connect(struct tcp_sock *so, uint32_t addr, uint16_t port)
 {
   if (dead(so))
     return TCP_EBADF;
+  if (!host_up(so->h))
+    return TCP_EHOSTDOWN; /* tcp.h; before the wiped socket's state */
   if (so->lis)
     return TCP_EOPNOTSUPP;
   if (so->conn)
@@ -447,8 +462,6 @@ int tcp_connect(struct tcp_sock *so, uint32_t addr, uint16_t port)
     return TCP_EINVAL;
   struct tcp__host *h = so->h;
   struct sim_world *w = h->m->w;
-  if (!host_up(h))
-    return TCP_EHOSTDOWN;
   uint32_t link;
   uint32_t owner;
   bool local = sim_addr_owner(w, addr, &owner) == SIM_OK && owner == h->node;
@@ -518,14 +531,22 @@ int64_t tcp_send(struct tcp_sock *so, uint64_t n)
 {
   if (dead(so))
     return TCP_EBADF;
-  if (so->lis)
-    return TCP_EOPNOTSUPP;
   struct tcp__conn *c = so->conn;
-  if (!c) {
-    if (so->last_err != TCP_OK)
-      return so->last_err;
-    return (so->flags & TCP__SF_USED) ? TCP_EPIPE : TCP_ENOTCONN;
+  /* The error that ended the connection is reported once, as SO_ERROR
+   * is (Linux sock_error() clears sk_err; BSD sosend clears so_error);
+   * later sends see only a broken pipe. It comes first so that the
+   * ECONNABORTED of a power-off is seen even while the host is down. */
+  if (!c && so->last_err != TCP_OK && !(so->flags & TCP__SF_ERR_SEEN)) {
+    so->flags |= TCP__SF_ERR_SEEN;
+    return so->last_err;
   }
+  if (!host_up(so->h))
+    return TCP_EHOSTDOWN;
+  /* POSIX send(): a listener is not connected (BSD sosend: ENOTCONN). */
+  if (so->lis)
+    return TCP_ENOTCONN;
+  if (!c)
+    return (so->flags & TCP__SF_USED) ? TCP_EPIPE : TCP_ENOTCONN;
   if (so->flags & TCP__SF_SHUT_WR)
     return TCP_EPIPE;
   switch ((enum tcp_state)c->state) {
@@ -660,7 +681,8 @@ static void release(struct tcp_sock *so, bool abort)
       case TCP_S_FIN_WAIT_2:
         /* Orphaned now: Stevens vol. 1 18.6, the FIN_WAIT_2 timer. */
         if (h->set->fin_wait2_ns > 0)
-          tcp__timer_set(c, TCP__T_2MSL, sim_now(h->m->w) + h->set->fin_wait2_ns);
+          tcp__timer_set(c, TCP__T_2MSL,
+                         tcp__deadline(sim_now(h->m->w), h->set->fin_wait2_ns));
         break;
       case TCP_S_CLOSED:
       case TCP_S_LISTEN:

@@ -220,6 +220,9 @@ static int parse_options(struct tcp_hdr *h, const uint8_t *o,
       if (olen != 4)
         return SIM_EMALFORMED;
       h->has_mss = 1;
+      /* Kept as sent, 0 included: the wire format allows any value and
+       * the engine applies its floor (tcp__peer_mss in tcp_int.h: 0 is
+       * taken as no option, RFC 9293 3.7.1; tiny values raised to 48). */
       h->mss = get16(o + 2);
       break;
     case TCP__OPT_WSCALE:

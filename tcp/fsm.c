@@ -141,14 +141,14 @@ static void enter_state(struct tcp__conn *c, enum tcp_state s)
      * gets the FIN_WAIT_2 timer; one the application still holds may
      * wait for ever (it can still receive). */
     if (!c->sock && set->fin_wait2_ns > 0)
-      tcp__timer_set(c, TCP__T_2MSL, now + set->fin_wait2_ns);
+      tcp__timer_set(c, TCP__T_2MSL, tcp__deadline(now, set->fin_wait2_ns));
     break;
   case TCP_S_TIME_WAIT:
     /* RFC 9293 3.6: nothing but the 2MSL wait is left to do. */
     tcp__timer_clear(c, TCP__T_RTX);
     tcp__timer_clear(c, TCP__T_KEEP);
     tcp__timer_clear(c, TCP__T_CONNEST);
-    tcp__timer_set(c, TCP__T_2MSL, now + set->time_wait_ns);
+    tcp__timer_set(c, TCP__T_2MSL, tcp__deadline(now, set->time_wait_ns));
     break;
   case TCP_S_CLOSED:
     tcp__conn_ended(c);
@@ -268,7 +268,8 @@ static enum tcp__ev act_seg(struct tcp__conn *c, const struct tcp__seg *s)
 static void take_syn_options(struct tcp__conn *c, const struct tcp__seg *s)
 {
   const struct tcp_settings *set = c->h->set;
-  uint16_t peer_mss = s->h.has_mss ? s->h.mss : 536; /* RFC 9293 3.7.1 */
+  /* RFC 9293 3.7.1, RFC 6691; 0 and tiny values as in tcp__peer_mss. */
+  uint16_t peer_mss = tcp__peer_mss(s->h.has_mss, s->h.mss);
   c->mss = peer_mss < set->mss ? peer_mss : set->mss;
   c->flags &= (uint16_t) ~(TCP__CF_WSCALE | TCP__CF_SACK | TCP__CF_TS);
   if (set->opt_wscale && s->h.has_wscale) {
@@ -347,7 +348,8 @@ static enum tcp__ev act_fin(struct tcp__conn *c, const struct tcp__seg *s)
 static enum tcp__ev act_tw_fin(struct tcp__conn *c, const struct tcp__seg *s)
 {
   tcp__send_ack(c);
-  tcp__timer_set(c, TCP__T_2MSL, sim_now(c->h->m->w) + c->h->set->time_wait_ns);
+  tcp__timer_set(c, TCP__T_2MSL,
+                 tcp__deadline(sim_now(c->h->m->w), c->h->set->time_wait_ns));
   return TCP__EV_NONE;
 }
 
@@ -357,7 +359,7 @@ static enum tcp__ev act_connect(struct tcp__conn *c, const struct tcp__seg *s)
   c->flags |= TCP__CF_ACTIVE;
   if (set->conn_est_timeout_ns > 0)
     tcp__timer_set(c, TCP__T_CONNEST,
-                   sim_now(c->h->m->w) + set->conn_est_timeout_ns);
+                   tcp__deadline(sim_now(c->h->m->w), set->conn_est_timeout_ns));
   return TCP__EV_NONE;
 }
 

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "tcp/tcp_codec.h"
 #include "tcp/tcp_int.h"
 
 /* ====================================================================== */
@@ -268,7 +269,7 @@ bool tcp__process_ack_text(struct tcp__conn *c, const struct tcp__seg *s,
   c->kprobes = 0;
   if ((c->flags & TCP__CF_KEEPALIVE) && c->state >= TCP_S_ESTABLISHED &&
       c->state != TCP_S_TIME_WAIT)
-    tcp__timer_set(c, TCP__T_KEEP, now + tcp__keepidle(c));
+    tcp__timer_set(c, TCP__T_KEEP, tcp__deadline(now, tcp__keepidle(c)));
 
   bool fin_in = tcp__fin_in_order(c, s);
   uint32_t seq = s->h.seq + ((f & TCP_F_SYN) ? 1u : 0u);
@@ -340,6 +341,42 @@ void tcp__reply_closed(struct tcp__host *h, struct tcp_module *m,
 /* Arrival                                                                 */
 /* ====================================================================== */
 
+/*
+ * The header kept in p->l4 is trusted by everything after tcp__rx, so it
+ * must be one that tcp__decode (codec.c), i.e. real bytes on a wire,
+ * could have produced; anything else is counted in bad_segs and dropped
+ * ("bad header"):
+ *   - flag bits outside TCP_F_* (the decoder masks the reserved bits and
+ *     ECE/CWR, RFC 9293 3.1);
+ *   - has_mss, has_wscale, sack_ok, has_ts other than 0 or 1, a shift
+ *     above 14 (the decoder clamps it, RFC 7323 2.3), and a value in a
+ *     field whose option is absent (the decoder leaves those zero);
+ *   - l4_hdr_len that no data offset could give for these options: not
+ *     a multiple of 4, above 60, or below tcp__hdr_wire_len(h), the
+ *     least room the claimed options take. It may be larger: a real
+ *     segment may carry padding, SACK blocks or unknown options that the
+ *     decoder skips (RFC 9293 MUST-4, MUST-6), and such a segment must
+ *     still be accepted. The module's own segments always have exactly
+ *     tcp__hdr_wire_len (tcp_codec.h axiom C1).
+ * An MSS of 0 is left to the engine (tcp__peer_mss), as the decoder
+ * keeps it.
+ */
+static bool hdr_coherent(const struct tcp_hdr *h, uint16_t l4_hdr_len)
+{
+  if (h->flags & ~0x3fu)
+    return false;
+  if (h->has_mss > 1 || h->has_wscale > 1 || h->sack_ok > 1 || h->has_ts > 1)
+    return false;
+  if (h->has_wscale ? h->wscale > TCP__WSCALE_MAX : h->wscale != 0)
+    return false;
+  if (!h->has_mss && h->mss != 0)
+    return false;
+  if (!h->has_ts && (h->ts_val != 0 || h->ts_ecr != 0))
+    return false;
+  return l4_hdr_len % 4 == 0 && l4_hdr_len <= TCP__HDR_MAX &&
+         l4_hdr_len >= tcp__hdr_wire_len(h);
+}
+
 void tcp__rx(struct sim_world *w, uint32_t node, void *host_state,
              struct sim_packet *p)
 {
@@ -365,6 +402,22 @@ void tcp__rx(struct sim_world *w, uint32_t node, void *host_state,
     tcp__trace_dropped(m, node, p, "bad ports or flags");
     sim_packet_free(w, p);
     return;
+  }
+  if (!hdr_coherent(&s.h, p->l4_hdr_len)) {
+    m->st.bad_segs++;
+    tcp__trace_dropped(m, node, p, "bad header");
+    sim_packet_free(w, p);
+    return;
+  }
+  if (!(s.h.flags & TCP_F_SYN)) {
+    /* MSS, window scale and SACK-permitted mean something on a SYN only:
+     * RFC 9293 3.7.1 (MSS only in SYN), RFC 7323 2.2 (a Window Scale
+     * option in a non-SYN segment MUST be ignored), RFC 2018 2. Ignored
+     * as Linux tcp_parse_options does, not dropped: the decoder accepts
+     * them on any segment. Timestamps stay (RFC 7323 3.2). */
+    s.h.has_mss = s.h.has_wscale = s.h.sack_ok = 0;
+    s.h.mss = 0;
+    s.h.wscale = 0;
   }
   struct tcp__host *h = tcp__host_get(m, node, false);
   if (!h) {

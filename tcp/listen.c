@@ -134,7 +134,7 @@ static void fill_from_entry(struct tcp__conn *c, const struct tcp__synq *e)
   c->snd_una = e->iss;
   c->snd_nxt = c->snd_max = c->snd_end = e->iss + 1;
   c->rcv_nxt = e->irs + 1;
-  uint16_t pm = e->peer_mss ? e->peer_mss : 536;
+  uint16_t pm = e->peer_mss;
   c->mss = pm < set->mss ? pm : set->mss;
   if (set->opt_wscale && (e->opts & TCP__SQ_WSCALE)) {
     c->flags |= TCP__CF_WSCALE;
@@ -257,7 +257,8 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
   e.irs = s->h.seq;
   e.iss = tcp__isn_next(&h->isn, set, now, s->dst, l->lport, s->src,
                         s->h.sport, &h->isn_rng);
-  e.peer_mss = s->h.has_mss ? s->h.mss : 0;
+  /* the same rule as the active side (tcp__peer_mss) */
+  e.peer_mss = tcp__peer_mss(s->h.has_mss, s->h.mss);
   e.peer_win = s->h.win;
   e.peer_wscale = s->h.wscale;
   if (s->h.has_wscale)
@@ -268,7 +269,7 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
     e.opts |= TCP__SQ_TS;
     e.ts_recent = s->h.ts_val;
   }
-  e.expire_ns = now + set->rto_initial_ns;
+  e.expire_ns = tcp__deadline(now, set->rto_initial_ns);
   if (set->two_way_handshake) {
     two_way_open(l, s, &e);
     return;
@@ -383,7 +384,7 @@ static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
       d *= 2;
     if (d > set->rto_max_ns)
       d = set->rto_max_ns;
-    e->expire_ns = now + d;
+    e->expire_ns = tcp__deadline(now, d);
     i++;
   }
   rearm(l);

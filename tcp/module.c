@@ -118,9 +118,13 @@ int tcp_host_settings(struct tcp_module *m, uint32_t node,
 {
   if (!m || !s)
     return TCP_EINVAL;
+  /* Only hosts run TCP: a router or an unknown node is an invalid
+   * argument, not a lack of memory. */
+  if (node >= sim_node_count(m->w) || sim_node_kind(m->w, node) != SIM_NODE_HOST)
+    return TCP_EINVAL;
   struct tcp__host *h = tcp__host_get(m, node, true);
   if (!h)
-    return node < sim_node_count(m->w) ? TCP_ENOMEM : TCP_EINVAL;
+    return TCP_ENOMEM;
   if (!h->own_set) {
     h->own_set = malloc(sizeof *h->own_set);
     if (!h->own_set)
@@ -337,10 +341,16 @@ static void host_wipe(struct tcp__host *h, bool notify)
     so->lis = NULL;
     so->state = TCP_S_CLOSED;
     so->flags &= (uint16_t) ~(TCP__SF_BOUND | TCP__SF_PORTIDLE);
+    /* Dead for good: after the next boot connect/listen answer as for a
+     * used socket; while the host is down, EHOSTDOWN comes first. */
     so->flags |= TCP__SF_USED;
-    so->last_err = TCP_ECONNABORTED;
-    if (notify && had)
-      tcp__notify(so, TCP__N_CLOSED, TCP_ECONNABORTED);
+    if (had) {
+      /* reported once: closed callback, then the first tcp_send */
+      so->last_err = TCP_ECONNABORTED;
+      so->flags &= (uint16_t)~TCP__SF_ERR_SEEN;
+      if (notify)
+        tcp__notify(so, TCP__N_CLOSED, TCP_ECONNABORTED);
+    }
   }
   h->nports = 0;
   sim_cancel(m->w, &h->quiet_ev);
@@ -370,7 +380,7 @@ static void mod_boot(struct sim_world *w, uint32_t node, void *hs,
   tcp__isn_boot(&h->isn, h->set, now, &h->isn_rng);
   h->quiet_until_ns = 0;
   if (h->set->quiet_time && h->set->msl_ns > 0) {
-    h->quiet_until_ns = now + h->set->msl_ns;
+    h->quiet_until_ns = tcp__deadline(now, h->set->msl_ns);
     (void)sim_rearm_at(w, &h->quiet_ev, h->quiet_until_ns);
   }
 }

@@ -156,7 +156,7 @@ void tcp__ack_owed(struct tcp__conn *c, bool full_segment, bool at_once)
   }
   if (!(c->flags & TCP__CF_ACK_DELAY)) {
     c->flags |= TCP__CF_ACK_DELAY;
-    tcp__timer_set(c, TCP__T_DELACK, sim_now(c->h->m->w) + delack);
+    tcp__timer_set(c, TCP__T_DELACK, tcp__deadline(sim_now(c->h->m->w), delack));
   }
 }
 

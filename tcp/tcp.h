@@ -316,6 +316,14 @@ void tcp_stats_get(const struct tcp_module *m, struct tcp_stats *out);
  * connection may go on without it, orphaned, to finish its close); after a
  * connection ends on its own (reset, timeout) the closed callback runs and
  * the handle stays valid, in CLOSED, until the application closes it.
+ *
+ * Released handles: after tcp_close or tcp_abort (or tcp_kill_process of
+ * its owner) a call on the handle returns TCP_EBADF (tcp_recv 0,
+ * tcp_sock_state TCP_S_CLOSED), but only until 4096 more handles of the
+ * same host have been released: the module keeps that many released
+ * handles per host and then frees the oldest. Using a handle later is
+ * undefined behaviour, as using memory after free(); the EBADF answer is
+ * a safety net for late calls, not a licence to keep the pointer.
  *   connected    an active open completed (ESTABLISHED);
  *   acceptable   a listener has a connection waiting in its accept queue;
  *   readable     bytes arrived in order (tcp_recv consumes them);
@@ -336,19 +344,30 @@ int tcp_socket(struct tcp_module *m, uint32_t node, uint32_t owner,
                const struct tcp_callbacks *cb, void *ctx,
                struct tcp_sock **out);
 
+/* Values outside an option's domain are TCP_EINVAL and change nothing.
+ * KEEPIDLE and KEEPINTVL must be in (0, TCP_OPT_TIME_MAX_NS]: ten years
+ * is far beyond any real stack's limit (Linux MAX_TCP_KEEPIDLE is
+ * 32767 s) and keeps now + interval far from int64_t overflow. */
+#define TCP_OPT_TIME_MAX_NS ((int64_t)10 * 365 * 24 * 3600 * SIM_S)
+
 enum tcp_opt {
   TCP_OPT_REUSEADDR,  /* 0/1 */
-  TCP_OPT_LINGER,     /* -1 off; 0: close sends RST; >0 seconds (ignored) */
+  TCP_OPT_LINGER,     /* -1 off; 0: close sends RST; >0 seconds (ignored);
+                         other negative values: TCP_EINVAL */
   TCP_OPT_KEEPALIVE,  /* 0/1 */
-  TCP_OPT_KEEPIDLE,   /* ns */
-  TCP_OPT_KEEPINTVL,  /* ns */
-  TCP_OPT_KEEPCNT,
+  TCP_OPT_KEEPIDLE,   /* ns, 1..TCP_OPT_TIME_MAX_NS */
+  TCP_OPT_KEEPINTVL,  /* ns, 1..TCP_OPT_TIME_MAX_NS */
+  TCP_OPT_KEEPCNT,    /* 1..255 */
   TCP_OPT_NODELAY,    /* 0/1: ACK at once instead of delaying */
 };
 int tcp_setopt(struct tcp_sock *s, enum tcp_opt opt, int64_t value);
 
 /* addr 0: the host's first address; port 0: an ephemeral port. */
 int tcp_bind(struct tcp_sock *s, uint32_t addr, uint16_t port);
+/* TCP_EINVAL on a socket that is or was connecting or connected (POSIX
+ * listen). On a powered-off host, bind, listen, connect and send answer
+ * TCP_EHOSTDOWN; its sockets were closed at power-off (closed callback
+ * with TCP_ECONNABORTED) and stay unusable after the next boot. */
 int tcp_listen(struct tcp_sock *s, uint32_t backlog);
 /* Take a connection from the listener's accept queue (TCP_EAGAIN if
  * empty) and give it callbacks. */
@@ -357,16 +376,22 @@ int tcp_accept(struct tcp_sock *listener, const struct tcp_callbacks *cb,
 /* Active open; binds an ephemeral port if unbound. Completion comes through
  * connected or closed. */
 int tcp_connect(struct tcp_sock *s, uint32_t addr, uint16_t port);
-/* Queue n bytes (no contents are kept); returns n or an error. */
+/* Queue n bytes (no contents are kept); returns n or an error. Once the
+ * connection has ended, the error it ended with (TCP_ECONNRESET,
+ * TCP_ECONNABORTED...) is returned once, as SO_ERROR is, and TCP_EPIPE
+ * afterwards; TCP_ENOTCONN on a listener or a never-connected socket. */
 int64_t tcp_send(struct tcp_sock *s, uint64_t n);
 /* Consume up to n received bytes; returns how many. */
 uint64_t tcp_recv(struct tcp_sock *s, uint64_t n);
 /* Half-close: no more sending (FIN after the queued data). */
 int tcp_shutdown(struct tcp_sock *s);
 /* Release the handle; the connection closes gracefully (or with RST when
- * unread data remains or SO_LINGER is 0). */
+ * unread data remains or SO_LINGER is 0). The handle must not be used
+ * afterwards: see "Released handles" above (TCP_EBADF for a while, then
+ * undefined). */
 int tcp_close(struct tcp_sock *s);
-/* Abortive close: RST now, queued data discarded. */
+/* Abortive close: RST now, queued data discarded. The handle is
+ * released as by tcp_close. */
 int tcp_abort(struct tcp_sock *s);
 
 struct tcp_sock_info {

@@ -85,6 +85,24 @@ static inline uint32_t tcp__seg_seqlen(const struct tcp__seg *s)
          ((s->h.flags & TCP_F_FIN) ? 1u : 0u);
 }
 
+/* The peer's MSS as we use it, the same rule on the active side
+ * (fsm.c take_syn_options) and the passive side (listen.c):
+ *   - no option: 536, the default of RFC 9293 3.7.1 (RFC 6691);
+ *   - an option of 0: as if absent (Linux tcp_parse_options takes in_mss
+ *     only when non-zero), so 536;
+ *   - any other value below TCP__MIN_SND_MSS is raised to it, as Linux
+ *     tcp_mss_to_mtu/tcp_sync_mss clamp to TCP_MIN_SND_MSS (48): a tiny
+ *     advertised MSS must not make every segment almost all header.
+ * The wire decoder (codec.c) keeps any value; the engine clamps here. */
+#define TCP__DEFAULT_MSS 536u
+#define TCP__MIN_SND_MSS 48u
+static inline uint16_t tcp__peer_mss(uint8_t has_mss, uint16_t mss)
+{
+  if (!has_mss || mss == 0)
+    return (uint16_t)TCP__DEFAULT_MSS;
+  return mss < TCP__MIN_SND_MSS ? (uint16_t)TCP__MIN_SND_MSS : mss;
+}
+
 /* ====================================================================== */
 /* Refined events of the state machine                                    */
 /* ====================================================================== */
@@ -140,6 +158,20 @@ enum tcp__tslot {
 };
 
 #define TCP__T_OFF INT64_MAX
+
+/* now + d_ns as a deadline, saturating just below TCP__T_OFF instead of
+ * overflowing int64_t (signed overflow is undefined behaviour in C11
+ * 6.5p5). Settings and socket options are bounded (settings.c T_HI,
+ * TCP_OPT_TIME_MAX_NS), but a struct tcp_settings filled by hand is not
+ * checked, so every deadline goes through here. */
+static inline int64_t tcp__deadline(int64_t now, int64_t d_ns)
+{
+  if (d_ns <= 0)
+    return now;
+  if (now > TCP__T_OFF - 1 - d_ns)
+    return TCP__T_OFF - 1;
+  return now + d_ns;
+}
 
 /* ====================================================================== */
 /* Connection block                                                        */
@@ -222,7 +254,7 @@ struct tcp__synq {
   int64_t expire_ns;      /* next SYN-ACK retransmission */
   uint32_t laddr, raddr;
   uint16_t rport;
-  uint16_t peer_mss;      /* 0: none offered */
+  uint16_t peer_mss;      /* tcp__peer_mss() of the SYN */
   uint32_t iss, irs;
   uint32_t peer_win;      /* window field of the SYN (unscaled) */
   uint32_t ts_recent;
@@ -264,6 +296,7 @@ struct tcp__listener {
 #define TCP__SF_NOTIFYQ    0x0080u /* on the host's notification list */
 #define TCP__SF_PORTIDLE   0x0100u /* counted as a bound, idle port user */
 #define TCP__SF_USED       0x0200u /* has connected or listened once */
+#define TCP__SF_ERR_SEEN   0x0400u /* last_err was returned by tcp_send */
 
 /* pending notifications */
 #define TCP__N_CONNECTED   0x01u

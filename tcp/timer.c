@@ -110,7 +110,8 @@ static int64_t backoff(const struct tcp_settings *s, int64_t base, unsigned n)
 {
   int64_t v = base;
   for (unsigned i = 0; i < n && v < s->rto_max_ns; i++)
-    v *= 2; /* 5.5: back off the timer */
+    v = v > INT64_MAX / 2 ? INT64_MAX : v * 2; /* 5.5: back off the timer;
+                                                  saturating, no UB */
   return v > s->rto_max_ns ? s->rto_max_ns : v;
 }
 
@@ -139,7 +140,7 @@ void tcp__rtx_arm(struct tcp__conn *c)
     d = backoff(s, s->rto_initial_ns, c->retries);
   else
     d = backoff(s, tcp__rto_ns(c), c->retries);
-  tcp__timer_set(c, TCP__T_RTX, sim_now(c->h->m->w) + d);
+  tcp__timer_set(c, TCP__T_RTX, tcp__deadline(sim_now(c->h->m->w), d));
 }
 
 /* ====================================================================== */
@@ -175,7 +176,8 @@ void tcp__keepalive_arm(struct tcp__conn *c)
     return;
   }
   c->kprobes = 0;
-  tcp__timer_set(c, TCP__T_KEEP, sim_now(c->h->m->w) + tcp__keepidle(c));
+  tcp__timer_set(c, TCP__T_KEEP,
+                 tcp__deadline(sim_now(c->h->m->w), tcp__keepidle(c)));
 }
 
 /* RFC 1122 4.2.3.6, Stevens vol. 1 23.2: after keepidle of silence, a
@@ -188,7 +190,7 @@ static void keep_fire(struct tcp__conn *c)
   int64_t now = sim_now(c->h->m->w);
   if (c->snd_una != c->snd_max) {
     /* Data in flight: the retransmission timer watches the peer. */
-    tcp__timer_set(c, TCP__T_KEEP, now + tcp__keepidle(c));
+    tcp__timer_set(c, TCP__T_KEEP, tcp__deadline(now, tcp__keepidle(c)));
     return;
   }
   if (c->kprobes >= keepcnt(c)) {
@@ -197,7 +199,7 @@ static void keep_fire(struct tcp__conn *c)
   }
   c->kprobes++;
   tcp__keepalive_probe(c);
-  tcp__timer_set(c, TCP__T_KEEP, now + keepintvl(c));
+  tcp__timer_set(c, TCP__T_KEEP, tcp__deadline(now, keepintvl(c)));
 }
 
 /* ====================================================================== */
