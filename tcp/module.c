@@ -122,6 +122,8 @@ int tcp_host_settings(struct tcp_module *m, uint32_t node,
    * argument, not a lack of memory. */
   if (node >= sim_node_count(m->w) || sim_node_kind(m->w, node) != SIM_NODE_HOST)
     return TCP_EINVAL;
+  if (tcp_settings_check(s, NULL, 0) != TCP_OK)
+    return TCP_EINVAL;
   struct tcp__host *h = tcp__host_get(m, node, true);
   if (!h)
     return TCP_ENOMEM;
@@ -424,7 +426,7 @@ static void mod_detach(struct sim_world *w, uint32_t node, void *hs, void *ctx)
 
 struct tcp_module *tcp_install(struct sim_world *w, const struct tcp_settings *s)
 {
-  if (!w || !s)
+  if (!w || !s || tcp_settings_check(s, NULL, 0) != TCP_OK)
     return NULL;
   struct tcp_module *m = calloc(1, sizeof *m);
   if (!m)

@@ -19,6 +19,7 @@
  * tcp_settings_set reads back to the same value.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -869,5 +870,59 @@ int tcp_settings_get(const struct tcp_settings *s, const char *name,
   }
   if (n < 0 || (size_t)n >= cap)
     return TCP_EINVAL;
+  return TCP_OK;
+}
+
+/* ====================================================================== */
+/* Whole-struct check                                                      */
+/* ====================================================================== */
+
+/* A struct filled by hand bypasses tcp_settings_set, so the module checks
+ * it against the same table before using it, plus the rules that tie
+ * fields together. */
+int tcp_settings_check(const struct tcp_settings *s, char *err, size_t errcap)
+{
+  if (!s) {
+    say(err, errcap, "no settings given");
+    return TCP_EINVAL;
+  }
+  for (size_t i = 0; i < NSETTINGS; i++) {
+    const struct setting_impl *m = &impls[i];
+    if (m->st == ST_TIMES) {
+      const int64_t *v = (const int64_t *)((const char *)s + m->off);
+      for (int k = 0; k < SYN_RTO_MAX; k++)
+        if (v[k] < 0 || v[k] > T_HI) {
+          say(err, errcap, "%s: entry %d is out of range (0 to %llds)",
+              descs[i].name, k, (long long)(T_HI / SIM_S));
+          return TCP_EINVAL;
+        }
+      continue;
+    }
+    int64_t v = get_int(s, m);
+    if (descs[i].type == TCP_SET_ENUM) {
+      char name[32];
+      if (v < 0 || v > INT32_MAX ||
+          choice_name(descs[i].choices, (int)v, name, sizeof name) < 0) {
+        say(err, errcap, "%s: %lld is not one of %s", descs[i].name,
+            (long long)v, descs[i].choices);
+        return TCP_EINVAL;
+      }
+      continue;
+    }
+    if (v < m->lo || v > m->hi) {
+      say(err, errcap, "%s: %lld is out of range (%lld to %lld%s)",
+          descs[i].name, (long long)v, (long long)m->lo, (long long)m->hi,
+          m->st == ST_TIME ? " ns" : "");
+      return TCP_EINVAL;
+    }
+  }
+  if (s->rto_min_ns > s->rto_max_ns) {
+    say(err, errcap, "rto_min is above rto_max");
+    return TCP_EINVAL;
+  }
+  if (s->port_lo > s->port_hi) {
+    say(err, errcap, "port_lo is above port_hi");
+    return TCP_EINVAL;
+  }
   return TCP_OK;
 }

@@ -237,6 +237,12 @@ struct tcp_setting_desc {
 };
 /* The table of every setting, in documentation order. */
 const struct tcp_setting_desc *tcp_settings_table(size_t *n);
+/* Checks a whole settings struct, as filled by hand: every field in its
+ * range and the fields that depend on each other consistent (wscale at
+ * most 14, rto_min <= rto_max, port_lo <= port_hi, times within
+ * [0, TCP_OPT_TIME_MAX_NS]). TCP_EINVAL with a message naming the first
+ * offending setting. */
+int tcp_settings_check(const struct tcp_settings *s, char *err, size_t errcap);
 /* A setting's value as text, as tcp_settings_set accepts it. */
 int tcp_settings_get(const struct tcp_settings *s, const char *name,
                      char *buf, size_t cap);
@@ -249,12 +255,14 @@ struct tcp_module; /* opaque */
 struct tcp_sock;   /* opaque socket handle */
 
 /* Register TCP with w for every host, with settings s (copied). NULL when
- * out of memory or protocol 6 is taken. Free after the world. */
+ * out of memory, when protocol 6 is taken or when tcp_settings_check
+ * refuses s. Free after the world. */
 struct tcp_module *tcp_install(struct sim_world *w,
                                const struct tcp_settings *s);
 void tcp_free(struct tcp_module *m);
-/* Settings of one host (copied); applies to connections made afterwards
- * and to the host's next boot. */
+/* Settings of one host (copied); they apply at once to everything the host
+ * does, its existing connections included. TCP_EINVAL for a router or for
+ * settings that tcp_settings_check refuses. */
 int tcp_host_settings(struct tcp_module *m, uint32_t node,
                       const struct tcp_settings *s);
 const struct tcp_settings *tcp_host_settings_get(const struct tcp_module *m,

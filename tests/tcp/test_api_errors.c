@@ -780,14 +780,32 @@ static void test_setopt_errors(void **state)
   assert_int_equal(child->rcvd, 110);
   assert_int_equal(tcp_sock_state(c->s), TCP_S_ESTABLISHED);
 
-  /* host settings are not checked when set as a struct: keepalive and
-   * TIME_WAIT times of INT64_MAX must saturate, not overflow, when armed
-   * (tcp__deadline) */
+  /* host settings given as a struct are checked like named ones: times
+   * beyond the table's range are refused; the largest accepted ones arm
+   * without overflow (tcp__deadline) */
   struct tcp_settings big = h->set;
   big.keepidle_ns = INT64_MAX;
-  big.keepintvl_ns = INT64_MAX;
-  big.time_wait_ns = INT64_MAX;
-  big.fin_wait2_ns = INT64_MAX;
+  assert_int_equal(tcp_host_settings(h->m, h->a, &big), TCP_EINVAL);
+  char msg[200];
+  assert_int_equal(tcp_settings_check(&big, msg, sizeof msg), TCP_EINVAL);
+  assert_non_null(strstr(msg, "keepidle"));
+  big = h->set;
+  big.wscale = 15;
+  assert_int_equal(tcp_host_settings(h->m, h->a, &big), TCP_EINVAL);
+  big = h->set;
+  big.port_lo = 40000;
+  big.port_hi = 30000;
+  assert_int_equal(tcp_settings_check(&big, msg, sizeof msg), TCP_EINVAL);
+  assert_string_equal(msg, "port_lo is above port_hi");
+  big = h->set;
+  big.rto_min_ns = 2 * big.rto_max_ns;
+  assert_int_equal(tcp_settings_check(&big, msg, sizeof msg), TCP_EINVAL);
+  assert_string_equal(msg, "rto_min is above rto_max");
+  big = h->set;
+  big.keepidle_ns = (int64_t)1000000 * SIM_S;
+  big.keepintvl_ns = (int64_t)1000000 * SIM_S;
+  big.time_wait_ns = (int64_t)1000000 * SIM_S;
+  big.fin_wait2_ns = (int64_t)1000000 * SIM_S;
   assert_int_equal(tcp_host_settings(h->m, h->a, &big), TCP_OK);
   assert_int_equal(tcp_host_settings(h->m, h->b, &big), TCP_OK);
   struct th_app *l2 = th_listen(h, h->b, 90, 4);

@@ -538,6 +538,31 @@ static void test_readme_lists_every_setting(void **state)
   }
 }
 
+/* Every profile passes the whole-struct check that tcp_install applies,
+ * and the check refuses a hand-filled value each setter would refuse. */
+static void test_check_profiles_and_hand_filled(void **state)
+{
+  (void)state;
+  char msg[200];
+  for (int p = TCP_PROFILE_RFC793; p <= TCP_PROFILE_LINUX; p++) {
+    struct tcp_settings s;
+    tcp_settings_init(&s, (enum tcp_profile)p);
+    assert_int_equal(tcp_settings_check(&s, msg, sizeof msg), TCP_OK);
+    s.isn = (enum tcp_isn_kind)7;
+    assert_int_equal(tcp_settings_check(&s, msg, sizeof msg), TCP_EINVAL);
+    assert_non_null(strstr(msg, "isn: 7 is not one of"));
+    tcp_settings_init(&s, (enum tcp_profile)p);
+    s.mss = 10;
+    assert_int_equal(tcp_settings_check(&s, msg, sizeof msg), TCP_EINVAL);
+    assert_non_null(strstr(msg, "mss: 10 is out of range"));
+    tcp_settings_init(&s, (enum tcp_profile)p);
+    s.syn_rto_ns[2] = -1;
+    assert_int_equal(tcp_settings_check(&s, msg, sizeof msg), TCP_EINVAL);
+    assert_non_null(strstr(msg, "syn_rto: entry 2"));
+  }
+  assert_int_equal(tcp_settings_check(NULL, msg, sizeof msg), TCP_EINVAL);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -556,6 +581,7 @@ int main(void)
       cmocka_unit_test(test_error_messages),
       cmocka_unit_test(test_error_edges),
       cmocka_unit_test(test_readme_lists_every_setting),
+      cmocka_unit_test(test_check_profiles_and_hand_filled),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
