@@ -11,6 +11,7 @@ pkgs=(
   libcmocka-dev                      # unit tests
   libpcap-dev                        # pcap files
   libinih-dev                        # experiment (.ini) files
+  tshark                             # reads our pcaps back in the tests
 )
 
 missing=()
@@ -28,5 +29,9 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; answer "no"
+# beforehand so the install never stops at a prompt.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+  "${sudo[@]}" debconf-set-selections
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
