@@ -471,6 +471,11 @@ struct sim_trace_ops {
 };
 int sim_trace_subscribe(struct sim_world *w, const struct sim_trace_ops *ops,
                         void *ctx);
+/* Remove the subscription made with the same (ops, ctx); SIM_ENOENT if
+ * there is none. Not from inside a hook. After it the observer may be
+ * freed while the world lives on. */
+int sim_trace_unsubscribe(struct sim_world *w, const struct sim_trace_ops *ops,
+                          void *ctx);
 
 /* Drops so far with the given reason, over the whole world. */
 uint64_t sim_drop_count(const struct sim_world *w, enum sim_drop_reason r);

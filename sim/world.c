@@ -267,6 +267,20 @@ int sim_trace_subscribe(struct sim_world *w, const struct sim_trace_ops *ops,
   return SIM_OK;
 }
 
+int sim_trace_unsubscribe(struct sim_world *w, const struct sim_trace_ops *ops,
+                          void *ctx)
+{
+  /* Later subscribers keep their order: hooks run in subscription order. */
+  for (size_t i = 0; i < w->ntraces; i++)
+    if (w->traces[i].ops == ops && w->traces[i].ctx == ctx) {
+      memmove(w->traces + i, w->traces + i + 1,
+              (w->ntraces - i - 1) * sizeof *w->traces);
+      w->ntraces--;
+      return SIM_OK;
+    }
+  return SIM_ENOENT;
+}
+
 uint64_t sim_drop_count(const struct sim_world *w, enum sim_drop_reason r)
 {
   if ((int)r < 0 || r >= SIM_DROP__COUNT)

@@ -447,6 +447,46 @@ static void test_ipv4_text(void **state)
   assert_int_equal(a, 0x01020304);
 }
 
+/* Observers can leave: after sim_trace_unsubscribe a hook is no longer
+ * called, the others keep their order, and an unknown pair is refused. */
+struct host_log {
+  char seen[8];
+  size_t n;
+  char tag;
+};
+
+static void log_host(void *ctx, struct sim_world *w, uint32_t node,
+                     enum sim_host_event ev, uint32_t epoch)
+{
+  struct host_log *l = ctx;
+  if (l->n < sizeof l->seen - 1)
+    l->seen[l->n++] = l->tag;
+}
+
+static void test_trace_unsubscribe(void **state)
+{
+  (void)state;
+  struct sim_world *w = sim_world_new(1);
+  assert_non_null(w);
+  uint32_t h;
+  assert_int_equal(sim_node_add(w, SIM_NODE_HOST, "h", &h), SIM_OK);
+  static const struct sim_trace_ops ops = {.host = log_host};
+  struct host_log a = {.tag = 'a'}, b = {.tag = 'b'}, never = {.tag = 'n'};
+  assert_int_equal(sim_trace_subscribe(w, &ops, &a), SIM_OK);
+  assert_int_equal(sim_trace_subscribe(w, &ops, &b), SIM_OK);
+  assert_int_equal(sim_node_power_off(w, h), SIM_OK);
+  assert_int_equal(a.n, 1);
+  assert_int_equal(b.n, 1);
+  assert_int_equal(sim_trace_unsubscribe(w, &ops, &a), SIM_OK);
+  assert_int_equal(sim_trace_unsubscribe(w, &ops, &a), SIM_ENOENT);
+  assert_int_equal(sim_trace_unsubscribe(w, &ops, &never), SIM_ENOENT);
+  assert_int_equal(sim_node_boot(w, h), SIM_OK);
+  assert_int_equal(a.n, 1); /* gone */
+  assert_int_equal(b.n, 2); /* still there */
+  assert_int_equal(never.n, 0);
+  sim_world_free(w);
+}
+
 int main(void)
 {
   const struct CMUnitTest sched[] = {
@@ -474,6 +514,7 @@ int main(void)
   const struct CMUnitTest helpers[] = {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_ipv4_text),
+      cmocka_unit_test(test_trace_unsubscribe),
   };
   int fails = 0;
   fails += cmocka_run_group_tests_name("scheduling", sched, NULL, NULL);
