@@ -595,6 +595,31 @@ out:
 }
 
 /* ====================================================================== */
+/* tcpsim list                                                             */
+/* ====================================================================== */
+
+static const char list_help[] =
+    "usage: tcpsim list\n"
+    "\n"
+    "Print every section and key of an experiment file (.ini) with its type,\n"
+    "default and one line of help. The parser reads the same table, so the\n"
+    "listing is complete. [tcp] defaults depend on run.profile: the linux\n"
+    "values are shown. Any key can be overridden on the command line with\n"
+    "--set SECTION.KEY=VALUE.\n";
+
+static int cmd_list(int argc, char **argv)
+{
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    fputs(list_help, stdout);
+    return EXIT_OK;
+  }
+  if (argc != 1)
+    return bad_option("list", "unexpected argument", argv[1]);
+  exp_config_list(stdout);
+  return EXIT_OK;
+}
+
+/* ====================================================================== */
 /* Dispatch                                                                */
 /* ====================================================================== */
 
@@ -607,6 +632,8 @@ static const char main_help[] =
     "  run          load a topology and run a small simulation (ping), then\n"
     "               print what happened\n"
     "  topo check   validate a topology file and print its summary\n"
+    "  list         every key of an experiment file (.ini) with its type,\n"
+    "               default and help\n"
     "  version      print the version\n"
     "\n"
     "Every command answers --help. Exit status: 0 success, 1 failed run,\n"
@@ -631,6 +658,8 @@ int exp_cli_main(int argc, char **argv)
     return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "topo"))
     return cmd_topo(argc - 1, argv + 1);
+  if (!strcmp(cmd, "list"))
+    return cmd_list(argc - 1, argv + 1);
   fprintf(stderr, "tcpsim: unknown command '%s' (see tcpsim --help)\n", cmd);
   return EXIT_BAD_INPUT;
 }

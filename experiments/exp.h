@@ -59,6 +59,78 @@ uint32_t exp_ping_count(const struct exp_icmp *m);
 uint64_t exp_icmp_replies_sent(const struct exp_icmp *m);
 
 /* ====================================================================== */
+/* Experiment files                                                        */
+/* ====================================================================== */
+
+/*
+ * An experiment file (.ini) describes a whole run: [run] (topology, seed,
+ * duration, profile, trace, db, pcap), [tcp] and [tcp.GROUP] (TCP settings,
+ * global and per host group), [workload.NAME], [fault.NAME] and [sweep].
+ * `tcpsim list` prints every key; the parser and that listing share one
+ * table (experiments/exp_int.h describes it and the resolved layout).
+ * Errors are one line, "file:line: message" ("--set KEY=VALUE: message"
+ * for command-line overrides).
+ */
+#define EXP_ERRORS(X)                                                        \
+  X(OK, 0, "success")                                                        \
+  X(EINVAL, -1, "bad experiment")                                            \
+  X(ENOMEM, -2, "out of memory")                                             \
+  X(EIO, -3, "cannot read file")
+
+enum exp_error {
+#define EXP_ERR_ENUM(name, code, msg) EXP_##name = (code),
+  EXP_ERRORS(EXP_ERR_ENUM)
+#undef EXP_ERR_ENUM
+};
+const char *exp_strerror(int code);
+
+enum exp_trace { EXP_TRACE_SUMMARY, EXP_TRACE_TRANSITIONS, EXP_TRACE_SEGMENTS };
+enum exp_workload_type { EXP_WORKLOAD_SERVER, EXP_WORKLOAD_CLIENT, EXP_WORKLOAD_SYN_FLOOD };
+enum exp_fault_action {
+  EXP_FAULT_CRASH, EXP_FAULT_REBOOT, EXP_FAULT_KILL, EXP_FAULT_LINK_DOWN,
+  EXP_FAULT_LINK_UP
+};
+
+struct exp_config; /* opaque: a parsed and resolved experiment */
+
+/* Parse the file at path, apply the overrides sets[0..nsets) (each
+ * "section.key=value", applied after the file with the same checks) and
+ * resolve. On EXP_EINVAL/EXP_EIO a one-line message goes to err. */
+int exp_config_load(const char *path, const char *const *sets, size_t nsets,
+                    struct exp_config **out, char *err, size_t errcap);
+/* The same from text: name is used in messages, dir is where a relative
+ * topology path starts. */
+int exp_config_parse_string(const char *name, const char *dir,
+                            const char *text, const char *const *sets,
+                            size_t nsets, struct exp_config **out, char *err,
+                            size_t errcap);
+void exp_config_free(struct exp_config *c);
+
+/* The resolved configuration as canonical INI text: every [run] key, every
+ * [tcp] setting, defaults filled in, the topology as an absolute path.
+ * Parsing the text again gives the same text. */
+int exp_config_print(const struct exp_config *c, FILE *f);
+
+uint64_t exp_config_seed(const struct exp_config *c);
+int64_t exp_config_duration_ns(const struct exp_config *c);
+const char *exp_config_topology(const struct exp_config *c);
+const char *exp_config_db(const struct exp_config *c);
+const char *exp_config_pcap(const struct exp_config *c); /* "" when off */
+enum exp_trace exp_config_trace(const struct exp_config *c);
+
+/* The runs of c's [sweep]: the cartesian product of its value lists (the
+ * first key varies slowest, as nested loops in file order), each point
+ * `replications` times with seeds seed, seed+1, ... (innermost). Without a
+ * [sweep], one config. The configs have no [sweep]; free with
+ * exp_sweep_free. */
+int exp_sweep_expand(const struct exp_config *c, struct exp_config ***out,
+                     size_t *n, char *err, size_t errcap);
+void exp_sweep_free(struct exp_config **v, size_t n);
+
+/* `tcpsim list`: every section and key with its type, default and help. */
+void exp_config_list(FILE *f);
+
+/* ====================================================================== */
 /* Command line                                                            */
 /* ====================================================================== */
 
