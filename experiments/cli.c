@@ -173,14 +173,26 @@ static int cmd_topo(int argc, char **argv)
 /* ====================================================================== */
 
 static const char run_help[] =
-    "usage: tcpsim run [options]\n"
+    "usage: tcpsim run FILE [--set SECTION.KEY=VALUE]... [--db PATH]\n"
+    "                       [--pcap DIR] [--seed N]\n"
+    "       tcpsim run [options]\n"
     "\n"
-    "Load a topology and run a small simulation on it, then print what\n"
-    "happened: every host pings one target host (ICMP echo) at a fixed\n"
-    "interval; the first packet events are shown as they happen, then the\n"
-    "round-trip times, losses, drops by reason and the busiest links.\n"
+    "With an experiment file (.ini): build its topology, run its workloads\n"
+    "and faults for run.duration and record the run in the results database\n"
+    "(run.db, default results.db); then print the run id, the connections\n"
+    "by outcome and example sqlite3 queries. Ctrl-C stops the run early\n"
+    "(status 'interrupted'). `tcpsim list` shows every key.\n"
+    "  --set K=V          override a key, e.g. --set tcp.msl=1s (repeatable)\n"
+    "  --db PATH          results database instead of run.db\n"
+    "  --pcap DIR         write one pcap file per host into DIR\n"
+    "  --seed N           run seed instead of run.seed\n"
     "\n"
-    "options:\n"
+    "Without FILE: load a topology and run a small simulation on it, then\n"
+    "print what happened: every host pings one target host (ICMP echo) at a\n"
+    "fixed interval; the first packet events are shown as they happen, then\n"
+    "the round-trip times, losses, drops by reason and the busiest links.\n"
+    "\n"
+    "options without FILE:\n"
     "  --topo FILE        topology file (default topologies/dumbbell.topo)\n"
     "  --seed N           run seed (default 1): same seed, same result\n"
     "  --duration TIME    how long the hosts ping (default 2s); the run then\n"
@@ -480,8 +492,91 @@ static void print_results(struct sim_world *w, struct exp_icmp *m,
   (void)o;
 }
 
+/* tcpsim run FILE ...: an experiment file into the results database. */
+static int cmd_run_file(int argc, char **argv)
+{
+  const char *file = argv[1], *db = NULL, *pcap = NULL, *v;
+  const char **sets = calloc((size_t)argc * 2 + 1, sizeof *sets);
+  char seed_set[64];
+  size_t nsets = 0;
+  int rc = EXIT_OK;
+  if (!sets) {
+    fprintf(stderr, "tcpsim run: out of memory\n");
+    return EXIT_RUN_FAILED;
+  }
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(run_help, stdout);
+      free(sets);
+      return EXIT_OK;
+    } else if (!strcmp(a, "--set")) {
+      if (!(v = opt_value("run", argc, argv, &i)))
+        rc = EXIT_BAD_INPUT;
+      else
+        sets[nsets++] = v;
+    } else if (!strcmp(a, "--db")) {
+      if (!(db = opt_value("run", argc, argv, &i)))
+        rc = EXIT_BAD_INPUT;
+    } else if (!strcmp(a, "--pcap")) {
+      if (!(pcap = opt_value("run", argc, argv, &i)))
+        rc = EXIT_BAD_INPUT;
+    } else if (!strcmp(a, "--seed")) {
+      uint64_t seed;
+      if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &seed))
+        rc = bad_option("run", "bad --seed value", v);
+      else {
+        snprintf(seed_set, sizeof seed_set, "run.seed=%" PRIu64, seed);
+        sets[nsets++] = seed_set;
+      }
+    } else {
+      rc = bad_option("run", "unknown option", a);
+    }
+    if (rc != EXIT_OK) {
+      free(sets);
+      return rc;
+    }
+  }
+  char err[1024] = "";
+  struct exp_config *cfg = NULL;
+  int lrc = exp_config_load(file, sets, nsets, &cfg, err, sizeof err);
+  free(sets);
+  if (lrc != EXP_OK) {
+    fprintf(stderr, "%s\n", err[0] ? err : exp_strerror(lrc));
+    return lrc == EXP_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
+  }
+  struct exp_config **points = NULL;
+  size_t npoints = 0;
+  if (exp_sweep_expand(cfg, &points, &npoints, err, sizeof err) != EXP_OK) {
+    fprintf(stderr, "%s\n", err);
+    exp_config_free(cfg);
+    return EXIT_BAD_INPUT;
+  }
+  if (npoints > 1)
+    printf("sweep: %zu runs\n", npoints);
+  int tty = isatty(STDERR_FILENO);
+  for (size_t k = 0; k < npoints && rc == EXIT_OK; k++) {
+    struct exp_run_result res;
+    rc = exp_run(points[k], db, pcap, tty != 0, &res);
+  }
+  exp_sweep_free(points, npoints);
+  exp_config_free(cfg);
+  return rc;
+}
+
+/* `tcpsim run X` takes X as an experiment file when it is not an option
+ * and names an existing file or ends in .ini. */
+static int is_experiment_arg(const char *a)
+{
+  size_t n = strlen(a);
+  return a[0] != '-' &&
+         (access(a, F_OK) == 0 || (n >= 4 && !strcmp(a + n - 4, ".ini")));
+}
+
 static int cmd_run(int argc, char **argv)
 {
+  if (argc >= 2 && is_experiment_arg(argv[1]))
+    return cmd_run_file(argc, argv);
   struct run_opts o;
   int rc = run_parse(argc, argv, &o);
   if (rc < 0)
@@ -629,8 +724,9 @@ static const char main_help[] =
     "A discrete-event network simulator for TCP connection management.\n"
     "\n"
     "commands:\n"
-    "  run          load a topology and run a small simulation (ping), then\n"
-    "               print what happened\n"
+    "  run FILE     run an experiment file (.ini) into the results database\n"
+    "  run          without FILE: run a small ping simulation on a topology\n"
+    "               and print what happened\n"
     "  topo check   validate a topology file and print its summary\n"
     "  list         every key of an experiment file (.ini) with its type,\n"
     "               default and help\n"

@@ -10,6 +10,7 @@
 #ifndef TCPSIM_EXP_H
 #define TCPSIM_EXP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -129,6 +130,37 @@ void exp_sweep_free(struct exp_config **v, size_t n);
 
 /* `tcpsim list`: every section and key with its type, default and help. */
 void exp_config_list(FILE *f);
+
+/* ====================================================================== */
+/* Running an experiment                                                   */
+/* ====================================================================== */
+
+/* What exp_run did. status is "done", "interrupted" or "failed" (static
+ * text); run_id is -1 when no runs row was made; digest is the result
+ * digest of the recorded rows ("" unless done or interrupted). */
+struct exp_run_result {
+  int64_t run_id;
+  const char *status;
+  char digest[17];
+  uint64_t events;
+  int64_t wall_ns;
+  uint64_t conns_completed; /* client connections completed, all clients */
+  uint64_t conns_failed;    /* client connections given up */
+  int exit_code;            /* as returned */
+};
+
+/* Run one experiment (a config without [sweep], or one point of
+ * exp_sweep_expand) into its results database: build the topology, install
+ * TCP, record at the configured trace level, start the workloads, schedule
+ * the faults, run to the duration, end the run, print a summary on stdout.
+ * db_override / pcap_override replace run.db / run.pcap when not NULL
+ * (pcap "" turns capture off). progress_tty: a progress line on stderr.
+ * SIGINT during the run stops it (status 'interrupted'). Errors go to
+ * stderr. Returns 0 (done), 1 (failed or interrupted), 2 (bad input:
+ * topology, database path); *out (may be NULL) is filled in every case. */
+int exp_run(const struct exp_config *cfg, const char *db_override,
+            const char *pcap_override, bool progress_tty,
+            struct exp_run_result *out);
 
 /* ====================================================================== */
 /* Command line                                                            */

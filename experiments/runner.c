@@ -1,0 +1,617 @@
+/*
+ * runner.c - one experiment from a resolved config to a finished run in the
+ * results database (`tcpsim run FILE`).
+ *
+ * The order matters and is the one the modules' headers ask for: parse and
+ * build the topology, install TCP with the [tcp] settings and give every
+ * host of a [tcp.GROUP] its own, open the database and begin the run (the
+ * canonical config text, seed, topology path and digest, version,
+ * profile), one params row per key as written, attach the recorder and the
+ * optional pcap writer, start the workloads, schedule the faults, run in
+ * slices (a progress line on a terminal, Ctrl-C stops at the next event),
+ * then finish the recorder and end the run. Teardown: workloads (their
+ * free aborts what is still open, after the recorder stopped listening),
+ * the world, the pcap writer, the TCP module, the recorder, the database.
+ *
+ * Workloads are matched to each other so that one experiment file is
+ * enough: a server answers once it has the largest request of the clients
+ * aimed at its node and port, and a client expects the response size of
+ * the server workload it connects to (0 when none: done once the request
+ * is sent). Workload i runs as process id i + 1, which is what a `kill`
+ * fault kills on its node.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "experiments/exp_int.h"
+#include "experiments/workload.h"
+#include "results/results.h"
+#include "tcpsim_version.h"
+#include "topologies/topo.h"
+
+enum { RUN_OK = 0, RUN_FAILED = 1, RUN_BAD_INPUT = 2 };
+
+static double mono_seconds(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct sim_world *volatile g_run_world; /* for the SIGINT handler */
+
+static void run_on_sigint(int sig)
+{
+  (void)sig;
+  if (g_run_world)
+    sim_stop(g_run_world);
+}
+
+/* ====================================================================== */
+/* Workloads                                                               */
+/* ====================================================================== */
+
+struct run_wl {
+  const struct exp_workload *cfg;
+  struct exp_wl_server *srv;
+  struct exp_wl_client *cli;
+  struct exp_wl_flood **flood; /* one per attacking host */
+  size_t nflood;
+};
+
+struct run_fault {
+  const struct exp_fault *f;
+  struct tcp_module *m;
+  const struct exp_config *cfg;
+};
+
+static uint64_t wl_uint(const struct exp_workload *wl, const char *key)
+{
+  uint64_t v = 0;
+  const char *s = exp__workload_get(wl, key);
+  if (s)
+    (void)exp__parse_uint(s, &v);
+  return v;
+}
+
+static int64_t gap_of(const struct exp_workload *wl, const char *key)
+{
+  double per_s = 0;
+  const char *s = exp__workload_get(wl, key);
+  if (!s || exp__parse_rate(s, &per_s) != 0 || per_s <= 0)
+    return SIM_S;
+  double gap = 1e9 / per_s;
+  return gap < 1 ? 1 : (int64_t)(gap + 0.5);
+}
+
+static enum exp_wl_rate arrival_of(const struct exp_workload *wl)
+{
+  const char *s = exp__workload_get(wl, "arrival");
+  if (s && !strcmp(s, "fixed"))
+    return EXP_WL_RATE_FIXED;
+  if (s && !strcmp(s, "back_to_back"))
+    return EXP_WL_RATE_BACK_TO_BACK;
+  return EXP_WL_RATE_POISSON;
+}
+
+static enum exp_wl_srv_close srv_close_of(const char *s)
+{
+  if (s && !strcmp(s, "first"))
+    return EXP_WL_SRV_FIRST;
+  if (s && !strcmp(s, "abort"))
+    return EXP_WL_SRV_ABORT;
+  if (s && !strcmp(s, "never"))
+    return EXP_WL_SRV_NEVER;
+  return EXP_WL_SRV_WAIT;
+}
+
+static enum exp_wl_cli_close cli_close_of(const char *s)
+{
+  if (s && !strcmp(s, "server_first"))
+    return EXP_WL_CLI_SERVER_FIRST;
+  if (s && !strcmp(s, "both"))
+    return EXP_WL_CLI_BOTH;
+  if (s && !strcmp(s, "abort"))
+    return EXP_WL_CLI_ABORT;
+  if (s && !strcmp(s, "keep"))
+    return EXP_WL_CLI_KEEP;
+  return EXP_WL_CLI_CLIENT_FIRST;
+}
+
+/* Node named by a workload key (a node or a one-node group). */
+static int node_of(const struct topo *t, const char *name, uint32_t *node)
+{
+  uint32_t first, count;
+  if (!name || topo_group_find(t, name, &first, &count) != 0 || count < 1)
+    return -1;
+  *node = first;
+  return 0;
+}
+
+static bool wl_on_node(const struct exp_workload *wl, uint32_t node)
+{
+  return node >= wl->first_node && node - wl->first_node < wl->count;
+}
+
+/* Largest request of the clients aimed at (node, port). */
+static uint64_t request_for(const struct exp_config *cfg, const struct topo *t,
+                            uint32_t node, uint64_t port)
+{
+  uint64_t best = 0;
+  for (size_t i = 0; i < cfg->nwl; i++) {
+    const struct exp_workload *wl = &cfg->wl[i];
+    uint32_t target;
+    if (wl->type != EXP_WORKLOAD_CLIENT ||
+        node_of(t, exp__workload_get(wl, "server"), &target) != 0 ||
+        target != node || wl_uint(wl, "port") != port)
+      continue;
+    uint64_t r = wl_uint(wl, "request_bytes");
+    if (r > best)
+      best = r;
+  }
+  return best;
+}
+
+/* Response size of the server workload listening on (node, port). */
+static uint64_t response_for(const struct exp_config *cfg, uint32_t node,
+                             uint64_t port)
+{
+  for (size_t i = 0; i < cfg->nwl; i++) {
+    const struct exp_workload *wl = &cfg->wl[i];
+    if (wl->type == EXP_WORKLOAD_SERVER && wl_on_node(wl, node) &&
+        wl_uint(wl, "port") == port)
+      return wl_uint(wl, "response_bytes");
+  }
+  return 0;
+}
+
+static int start_workloads(const struct exp_config *cfg, const struct topo *t,
+                           struct sim_world *w, struct tcp_module *m,
+                           struct res_recorder *rec, struct run_wl *rw)
+{
+  struct exp_wl_hook hook = exp_wl_hook_recorder(rec);
+  for (size_t i = 0; i < cfg->nwl; i++) {
+    const struct exp_workload *wl = &cfg->wl[i];
+    rw[i].cfg = wl;
+    uint32_t *nodes = calloc(wl->count ? wl->count : 1, sizeof *nodes);
+    if (!nodes) {
+      fprintf(stderr, "tcpsim run: out of memory\n");
+      return RUN_FAILED;
+    }
+    for (uint32_t k = 0; k < wl->count; k++)
+      nodes[k] = wl->first_node + k;
+    int rc = TCP_OK;
+    switch (wl->type) {
+    case EXP_WORKLOAD_SERVER: {
+      uint64_t port = wl_uint(wl, "port");
+      struct exp_wl_server_cfg sc = {
+          .nodes = nodes, .n_nodes = wl->count, .port = (uint16_t)port,
+          .backlog = (uint32_t)wl_uint(wl, "backlog"),
+          .request_bytes = request_for(cfg, t, wl->first_node, port),
+          .response_bytes = wl_uint(wl, "response_bytes"),
+          .close = srv_close_of(exp__workload_get(wl, "close")),
+          .owner = (uint32_t)i + 1, .hook = hook};
+      rc = exp_wl_server_start(m, w, &sc, &rw[i].srv);
+      break;
+    }
+    case EXP_WORKLOAD_CLIENT: {
+      uint32_t target;
+      if (node_of(t, exp__workload_get(wl, "server"), &target) != 0) {
+        fprintf(stderr, "tcpsim run: [workload.%s] server: no such node\n",
+                wl->name);
+        free(nodes);
+        return RUN_BAD_INPUT;
+      }
+      uint64_t port = wl_uint(wl, "port");
+      int keep = 0;
+      const char *ka = exp__workload_get(wl, "keepalive");
+      if (ka)
+        (void)exp__parse_bool(ka, &keep);
+      struct exp_wl_client_cfg cc = {
+          .nodes = nodes, .n_nodes = wl->count,
+          .server_addr = sim_node_addr(w, target),
+          .server_port = (uint16_t)port, .rate = arrival_of(wl),
+          .gap_ns = gap_of(wl, "rate"),
+          .count = (uint32_t)wl_uint(wl, "count"), .start_ns = sim_now(w),
+          .request_bytes = wl_uint(wl, "request_bytes"),
+          .response_bytes = response_for(cfg, target, port),
+          .close = cli_close_of(exp__workload_get(wl, "close")),
+          .local_port = (uint16_t)wl_uint(wl, "local_port"),
+          .keepalive = keep != 0, .owner = (uint32_t)i + 1,
+          .instance = (uint32_t)i, .hook = hook};
+      rc = exp_wl_client_start(m, w, &cc, &rw[i].cli);
+      break;
+    }
+    case EXP_WORKLOAD_SYN_FLOOD: {
+      uint32_t target, pfx = 0, plen = 0;
+      if (node_of(t, exp__workload_get(wl, "target"), &target) != 0) {
+        fprintf(stderr, "tcpsim run: [workload.%s] target: no such node\n",
+                wl->name);
+        free(nodes);
+        return RUN_BAD_INPUT;
+      }
+      (void)exp__parse_prefix(exp__workload_get(wl, "src_prefix"), &pfx, &plen);
+      rw[i].flood = calloc(wl->count ? wl->count : 1, sizeof *rw[i].flood);
+      if (!rw[i].flood) {
+        free(nodes);
+        fprintf(stderr, "tcpsim run: out of memory\n");
+        return RUN_FAILED;
+      }
+      enum exp_wl_rate r = arrival_of(wl);
+      for (uint32_t k = 0; k < wl->count && rc == SIM_OK; k++) {
+        struct exp_wl_flood_cfg fc = {
+            .attacker = nodes[k], .target_addr = sim_node_addr(w, target),
+            .target_port = (uint16_t)wl_uint(wl, "port"), .src_prefix = pfx,
+            .src_prefix_len = (uint8_t)plen,
+            .rate = r == EXP_WL_RATE_BACK_TO_BACK ? EXP_WL_RATE_POISSON : r,
+            .gap_ns = gap_of(wl, "rate"), .start_ns = sim_now(w)};
+        rc = exp_wl_flood_start(w, &fc, &rw[i].flood[k]);
+        if (rc == SIM_OK)
+          rw[i].nflood++;
+      }
+      break;
+    }
+    }
+    free(nodes);
+    if (rc != 0) {
+      fprintf(stderr, "tcpsim run: cannot start [workload.%s]: %s\n", wl->name,
+              wl->type == EXP_WORKLOAD_SYN_FLOOD ? sim_strerror(rc)
+                                                 : tcp_strerror(rc));
+      return RUN_FAILED;
+    }
+  }
+  return RUN_OK;
+}
+
+static void free_workloads(struct run_wl *rw, size_t n)
+{
+  for (size_t i = 0; rw && i < n; i++) {
+    exp_wl_server_free(rw[i].srv);
+    exp_wl_client_free(rw[i].cli);
+    for (size_t k = 0; k < rw[i].nflood; k++)
+      exp_wl_flood_free(rw[i].flood[k]);
+    free(rw[i].flood);
+  }
+  free(rw);
+}
+
+/* ====================================================================== */
+/* Faults                                                                  */
+/* ====================================================================== */
+
+static void fault_fire(struct sim_world *w, void *arg)
+{
+  const struct run_fault *rf = arg;
+  const struct exp_fault *f = rf->f;
+  switch (f->action) {
+  case EXP_FAULT_CRASH:
+    (void)sim_node_power_off(w, f->node);
+    break;
+  case EXP_FAULT_REBOOT:
+    (void)sim_node_reboot(w, f->node, f->delay_ns);
+    break;
+  case EXP_FAULT_KILL:
+    for (size_t i = 0; i < rf->cfg->nwl; i++)
+      if (wl_on_node(&rf->cfg->wl[i], f->node))
+        (void)tcp_kill_process(rf->m, f->node, (uint32_t)i + 1);
+    break;
+  case EXP_FAULT_LINK_DOWN:
+  case EXP_FAULT_LINK_UP:
+    break; /* scheduled with sim_link_schedule_updown */
+  }
+}
+
+static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
+                           struct tcp_module *m, struct run_fault *rf)
+{
+  for (size_t i = 0; i < cfg->nfaults; i++) {
+    const struct exp_fault *f = &cfg->faults[i];
+    rf[i] = (struct run_fault){.f = f, .m = m, .cfg = cfg};
+    int rc;
+    if (f->action == EXP_FAULT_LINK_DOWN || f->action == EXP_FAULT_LINK_UP) {
+      uint32_t link = UINT32_MAX;
+      for (uint32_t l = 0; l < sim_link_count(w) && link == UINT32_MAX; l++) {
+        uint32_t a, b;
+        if (sim_link_ends(w, l, &a, &b) == SIM_OK &&
+            ((a == f->link_a && b == f->link_b) ||
+             (a == f->link_b && b == f->link_a)))
+          link = l;
+      }
+      if (link == UINT32_MAX) {
+        fprintf(stderr, "tcpsim run: [fault.%s] link: no such link\n", f->name);
+        return RUN_BAD_INPUT;
+      }
+      rc = sim_link_schedule_updown(w, link, f->at_ns,
+                                    f->action == EXP_FAULT_LINK_UP);
+    } else {
+      rc = sim_call_at(w, f->at_ns, fault_fire, &rf[i]);
+    }
+    if (rc != SIM_OK) {
+      fprintf(stderr, "tcpsim run: cannot schedule [fault.%s]: %s\n", f->name,
+              sim_strerror(rc));
+      return RUN_FAILED;
+    }
+  }
+  return RUN_OK;
+}
+
+/* ====================================================================== */
+/* Summary                                                                 */
+/* ====================================================================== */
+
+static void print_summary(FILE *f, const struct exp_config *cfg,
+                          const struct run_wl *rw, const char *db_path,
+                          const struct exp_run_result *r)
+{
+  fprintf(f, "run %" PRId64 " %s: %" PRIu64 " events, %.3f s wall, digest %s\n",
+          r->run_id, r->status, r->events, (double)r->wall_ns / 1e9,
+          r->digest[0] ? r->digest : "-");
+  fprintf(f, "results: %s\n", db_path);
+  for (size_t i = 0; i < cfg->nwl; i++) {
+    const struct exp_workload *wl = &cfg->wl[i];
+    if (rw[i].cli) {
+      struct exp_wl_client_stats st;
+      exp_wl_client_stats(rw[i].cli, &st);
+      fprintf(f, "  client %-12s %" PRIu64 " attempted, %" PRIu64
+              " established, %" PRIu64 " completed, %" PRIu64 " failed",
+              wl->name, st.attempted, st.established, st.completed, st.failed);
+      for (int e = 1; e < EXP_WL_ERR_SLOTS; e++)
+        if (st.err[e])
+          fprintf(f, ", %s %" PRIu64, tcp_errname(-e), st.err[e]);
+      fputc('\n', f);
+    } else if (rw[i].srv) {
+      struct exp_wl_server_stats st;
+      exp_wl_server_stats(rw[i].srv, &st);
+      fprintf(f, "  server %-12s %" PRIu64 " accepted, %" PRIu64
+              " responded, %" PRIu64 " closed, %" PRIu64 " errors\n",
+              wl->name, st.accepted, st.responded, st.closed, st.errors);
+    } else if (rw[i].nflood) {
+      uint64_t sent = 0;
+      for (size_t k = 0; k < rw[i].nflood; k++)
+        sent += exp_wl_flood_sent(rw[i].flood[k]);
+      fprintf(f, "  flood  %-12s %" PRIu64 " SYNs sent\n", wl->name, sent);
+    }
+  }
+  fprintf(f,
+          "try:\n"
+          "  sqlite3 %s \"SELECT outcome, count FROM v_conn_outcomes WHERE "
+          "run_id=%" PRId64 "\"\n"
+          "  sqlite3 %s \"SELECT t_ns, node, conn_id, from_state, to_state, "
+          "cause FROM transitions WHERE run_id=%" PRId64 " ORDER BY idx\"\n"
+          "  sqlite3 %s \"SELECT conn_id, kind, local, remote, error, "
+          "final_state FROM connections WHERE run_id=%" PRId64 "\"\n",
+          db_path, r->run_id, db_path, r->run_id, db_path, r->run_id);
+}
+
+/* ====================================================================== */
+/* The run                                                                 */
+/* ====================================================================== */
+
+static enum res_trace_level trace_level_of(enum exp_trace t)
+{
+  switch (t) {
+  case EXP_TRACE_SUMMARY:
+    return RES_TRACE_SUMMARY;
+  case EXP_TRACE_TRANSITIONS:
+    return RES_TRACE_TRANSITIONS;
+  case EXP_TRACE_SEGMENTS:
+    return RES_TRACE_SEGMENTS;
+  }
+  return RES_TRACE_SUMMARY;
+}
+
+static char *config_text(const struct exp_config *cfg)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f)
+    return NULL;
+  int rc = exp_config_print(cfg, f);
+  fclose(f);
+  if (rc != EXP_OK) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+int exp_run(const struct exp_config *cfg, const char *db_override,
+            const char *pcap_override, bool progress_tty,
+            struct exp_run_result *out)
+{
+  struct exp_run_result res = {.run_id = -1, .status = "failed"};
+  const char *db_path = db_override && *db_override ? db_override : cfg->db;
+  const char *pcap_dir = pcap_override ? pcap_override : cfg->pcap;
+  struct topo *t = NULL;
+  struct sim_world *w = NULL;
+  struct tcp_module *m = NULL;
+  struct res_db *db = NULL;
+  struct res_recorder *rec = NULL;
+  struct res_pcap *pcap = NULL;
+  struct run_wl *rw = NULL;
+  struct run_fault *rf = NULL;
+  char *text = NULL;
+  char msg[1200], digest[17] = "";
+  int rc = RUN_FAILED;
+  bool finished = false;
+
+  struct topo_error terr;
+  if (topo_parse_file(cfg->topology, &t, &terr) != 0) {
+    topo_format_error(&terr, msg, sizeof msg);
+    fprintf(stderr, "%s\n", msg);
+    rc = RUN_BAD_INPUT;
+    goto out;
+  }
+  w = sim_world_new(cfg->seed);
+  if (!w) {
+    fprintf(stderr, "tcpsim run: out of memory\n");
+    goto out;
+  }
+  if (topo_build(t, w, &terr) != 0) {
+    topo_format_error(&terr, msg, sizeof msg);
+    fprintf(stderr, "%s\n", msg);
+    rc = RUN_BAD_INPUT;
+    goto out;
+  }
+  (void)topo_digest(t, digest);
+  m = tcp_install(w, &cfg->tcp);
+  if (!m) {
+    fprintf(stderr, "tcpsim run: cannot install TCP (bad [tcp] settings?)\n");
+    goto out;
+  }
+  for (size_t g = 0; g < cfg->ngroups; g++) {
+    const struct exp_tcp_group *grp = &cfg->groups[g];
+    for (uint32_t k = 0; k < grp->count; k++) {
+      uint32_t node = grp->first_node + k;
+      if (sim_node_kind(w, node) != SIM_NODE_HOST)
+        continue;
+      if (tcp_host_settings(m, node, &grp->settings) != TCP_OK) {
+        fprintf(stderr, "tcpsim run: [tcp.%s]: settings refused for %s\n",
+                grp->group, sim_node_name(w, node));
+        rc = RUN_BAD_INPUT;
+        goto out;
+      }
+    }
+  }
+
+  if (res_open(db_path, &db, msg, sizeof msg) != RES_OK) {
+    fprintf(stderr, "tcpsim run: %s\n", msg);
+    rc = RUN_BAD_INPUT;
+    goto out;
+  }
+  text = config_text(cfg);
+  char wall[32] = "";
+  time_t now = time(NULL);
+  struct tm tmv;
+  if (gmtime_r(&now, &tmv))
+    strftime(wall, sizeof wall, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  enum res_trace_level level = trace_level_of(cfg->trace);
+  struct res_run_info info = {
+      .config = text, .seed = cfg->seed, .topology_path = cfg->topology,
+      .topology_digest = digest, .version = TCPSIM_VERSION,
+      .profile = tcp_profile_name(cfg->profile),
+      .trace_level = res_trace_level_name(level), .started_wall = wall};
+  if (res_run_begin(db, &info, &res.run_id) != RES_OK) {
+    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    goto out;
+  }
+  for (size_t s = 0; s < cfg->nsec; s++)
+    for (size_t e = 0; e < cfg->sec[s].n; e++) {
+      char key[256];
+      snprintf(key, sizeof key, "%s.%s", cfg->sec[s].name, cfg->sec[s].e[e].key);
+      if (res_param(db, res.run_id, key, cfg->sec[s].e[e].value) != RES_OK) {
+        fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+        goto end_failed;
+      }
+    }
+  if (res_recorder_attach(db, res.run_id, w, m, level, &rec) != RES_OK) {
+    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    goto end_failed;
+  }
+  if (pcap_dir && *pcap_dir &&
+      res_pcap_open(w, pcap_dir, RES_PCAP_HOSTS, NULL, &pcap, msg,
+                    sizeof msg) != 0) {
+    fprintf(stderr, "tcpsim run: pcap: %s\n", msg);
+    goto end_failed;
+  }
+
+  rw = calloc(cfg->nwl ? cfg->nwl : 1, sizeof *rw);
+  rf = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *rf);
+  if (!rw || !rf) {
+    fprintf(stderr, "tcpsim run: out of memory\n");
+    goto end_failed;
+  }
+  int src = start_workloads(cfg, t, w, m, rec, rw);
+  if (src == RUN_OK)
+    src = schedule_faults(cfg, w, m, rf);
+  if (src != RUN_OK) {
+    rc = src;
+    goto end_failed;
+  }
+
+  /* Run in slices: a progress line on a terminal, Ctrl-C at any event. */
+  int64_t end_ns = cfg->duration_ns;
+  int64_t slice = end_ns / 100 > 0 ? end_ns / 100 : 1;
+  bool stopped = false;
+  double t0 = mono_seconds(), last = t0;
+  g_run_world = w;
+  void (*old_handler)(int) = signal(SIGINT, run_on_sigint);
+  for (int64_t until = slice;; until += slice) {
+    if (until > end_ns)
+      until = end_ns;
+    if (sim_run(w, until) == SIM_ESTOPPED) {
+      stopped = true;
+      break;
+    }
+    double tnow = mono_seconds();
+    if (progress_tty && tnow - last > 0.5) {
+      double done = (double)until / (double)end_ns;
+      fprintf(stderr, "\r  simulated %5.1f%%  %.0f events/s  eta %.0fs   ",
+              100 * done, (double)sim_events_processed(w) / (tnow - t0),
+              (tnow - t0) * (1 - done) / (done > 0 ? done : 1));
+      last = tnow;
+    }
+    if (until >= end_ns || sim_events_pending(w) == 0)
+      break;
+  }
+  if (progress_tty && last != t0)
+    fprintf(stderr, "\r%60s\r", "");
+  signal(SIGINT, old_handler == SIG_ERR ? SIG_DFL : old_handler);
+  g_run_world = NULL;
+  res.wall_ns = (int64_t)((mono_seconds() - t0) * 1e9);
+  res.events = sim_events_processed(w);
+
+  finished = true;
+  if (res_recorder_finish(rec) != RES_OK || res_recorder_error(rec) != RES_OK) {
+    fprintf(stderr, "tcpsim run: recording failed: %s\n", res_errmsg(db));
+    goto end_failed;
+  }
+  snprintf(res.digest, sizeof res.digest, "%s", res_recorder_digest(rec));
+  res.status = stopped ? "interrupted" : "done";
+  if (res_run_end(db, res.run_id, res.status, res.events, res.wall_ns,
+                  res.digest) != RES_OK) {
+    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    res.status = "failed";
+    goto out;
+  }
+  rc = stopped ? RUN_FAILED : RUN_OK;
+  for (size_t i = 0; i < cfg->nwl; i++) {
+    if (rw[i].cli) {
+      struct exp_wl_client_stats st;
+      exp_wl_client_stats(rw[i].cli, &st);
+      res.conns_completed += st.completed;
+      res.conns_failed += st.failed;
+    }
+  }
+  print_summary(stdout, cfg, rw, db_path, &res);
+  goto out;
+
+end_failed:
+  if (rec && !finished)
+    (void)res_recorder_finish(rec);
+  (void)res_run_end(db, res.run_id, "failed", w ? sim_events_processed(w) : 0,
+                    0, NULL);
+out:
+  free_workloads(rw, cfg->nwl);
+  sim_world_free(w);
+  if (pcap && res_pcap_close(pcap, msg, sizeof msg) != 0) {
+    fprintf(stderr, "tcpsim run: pcap: %s\n", msg);
+    if (rc == RUN_OK)
+      rc = RUN_FAILED;
+  }
+  tcp_free(m);
+  res_recorder_free(rec);
+  res_close(db);
+  topo_free(t);
+  free(rf);
+  free(text);
+  res.exit_code = rc;
+  if (out)
+    *out = res;
+  return rc;
+}
