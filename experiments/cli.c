@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "experiments/exp.h"
+#include "experiments/exp_int.h"
 #include "tcpsim_version.h"
 #include "topologies/topo.h"
 
@@ -206,7 +207,7 @@ static const char run_help[] =
     "  --reboot NODE@T+D  power NODE off at time T, boot it D later\n"
     "  -h, --help         this text\n"
     "\n"
-    "Times take units: ns, us, ms, s (e.g. 1.5ms, 2s).\n";
+    "Times take units: ns, us, ms, s, min (e.g. 1.5ms, 2s).\n";
 
 struct run_opts {
   const char *topo;
@@ -222,31 +223,6 @@ struct run_opts {
   int64_t reboot_delay_ns;
 };
 
-/* A duration with its unit: "1.5ms", "2s", "250ns". */
-static int parse_time_ns(const char *s, int64_t *out)
-{
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || v < 0)
-    return -1;
-  double mul;
-  if (!strcmp(end, "ns"))
-    mul = 1;
-  else if (!strcmp(end, "us"))
-    mul = 1e3;
-  else if (!strcmp(end, "ms"))
-    mul = 1e6;
-  else if (!strcmp(end, "s"))
-    mul = 1e9;
-  else
-    return -1;
-  double ns = v * mul;
-  if (ns > 9.2e18)
-    return -1;
-  *out = (int64_t)(ns + 0.5);
-  return 0;
-}
 
 /* "NODE@T+D" for --reboot. */
 static int parse_reboot(char *s, struct run_opts *o)
@@ -258,8 +234,8 @@ static int parse_reboot(char *s, struct run_opts *o)
   *at = '\0';
   *plus = '\0';
   o->reboot_node = s;
-  if (parse_time_ns(at + 1, &o->reboot_at_ns) ||
-      parse_time_ns(plus + 1, &o->reboot_delay_ns))
+  if (exp__parse_time(at + 1, &o->reboot_at_ns) ||
+      exp__parse_time(plus + 1, &o->reboot_delay_ns))
     return -1;
   return 0;
 }
@@ -283,15 +259,15 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
         return bad_option("run", "bad --seed value", v);
     } else if (!strcmp(a, "--duration")) {
       if (!(v = opt_value("run", argc, argv, &i)) ||
-          parse_time_ns(v, &o->duration_ns))
+          exp__parse_time(v, &o->duration_ns))
         return bad_option("run", "bad --duration (a time with unit, e.g. 2s)", v);
     } else if (!strcmp(a, "--drain")) {
       if (!(v = opt_value("run", argc, argv, &i)) ||
-          parse_time_ns(v, &o->drain_ns))
+          exp__parse_time(v, &o->drain_ns))
         return bad_option("run", "bad --drain (a time with unit, e.g. 1s)", v);
     } else if (!strcmp(a, "--interval")) {
       if (!(v = opt_value("run", argc, argv, &i)) ||
-          parse_time_ns(v, &o->interval_ns) || o->interval_ns <= 0)
+          exp__parse_time(v, &o->interval_ns) || o->interval_ns <= 0)
         return bad_option("run", "bad --interval (a positive time, e.g. 10ms)", v);
     } else if (!strcmp(a, "--size")) {
       if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &o->size) ||

@@ -128,17 +128,6 @@ static void icmp_rx(struct sim_world *w, uint32_t node, void *host_state,
   sim_packet_free(w, p);
 }
 
-static uint16_t inet_checksum(const uint8_t *b, size_t n, uint32_t sum)
-{
-  for (size_t i = 0; i + 1 < n; i += 2)
-    sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-  if (n & 1)
-    sum += (uint32_t)b[n - 1] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
-}
-
 /* Wire header: type, code, checksum, identifier, sequence (RFC 792). The
  * checksum covers the payload too; payload bytes that are not kept are
  * zeros and add nothing to it. */
@@ -155,12 +144,10 @@ static int icmp_encode(const struct sim_packet *p, uint8_t *buf, size_t cap)
   buf[5] = (uint8_t)h.id;
   buf[6] = (uint8_t)(h.seq >> 8);
   buf[7] = (uint8_t)h.seq;
-  uint32_t sum = 0;
-  if (p->payload) {
-    uint16_t c = inet_checksum(p->payload, p->payload_len, 0);
-    sum = (uint16_t)~c;
-  }
-  uint16_t c = inet_checksum(buf, ICMP_HDR_LEN, sum);
+  uint64_t sum = sim_csum_add(0, buf, ICMP_HDR_LEN);
+  if (p->payload)
+    sum = sim_csum_add(sum, p->payload, p->payload_len);
+  uint16_t c = (uint16_t)~sim_csum_fold(sum);
   buf[2] = (uint8_t)(c >> 8);
   buf[3] = (uint8_t)c;
   return ICMP_HDR_LEN;
@@ -168,7 +155,7 @@ static int icmp_encode(const struct sim_packet *p, uint8_t *buf, size_t cap)
 
 static int icmp_decode(struct sim_packet *p, const uint8_t *buf, size_t len)
 {
-  if (len < ICMP_HDR_LEN || inet_checksum(buf, len, 0) != 0)
+  if (len < ICMP_HDR_LEN || sim_csum_fold(sim_csum_add(0, buf, len)) != 0xffff)
     return SIM_EMALFORMED;
   struct icmp_l4 h = {0};
   h.type = buf[0];

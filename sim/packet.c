@@ -136,15 +136,21 @@ static void put32(uint8_t *b, uint32_t v)
   b[3] = (uint8_t)v;
 }
 
-/* RFC 1071 ones'-complement sum over the 20-byte header. */
-static uint16_t ip_header_checksum(const uint8_t *h)
+uint64_t sim_csum_add(uint64_t sum, const uint8_t *b, size_t n)
 {
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2)
-    sum += (uint32_t)h[i] << 8 | h[i + 1];
+  size_t i = 0;
+  for (; i + 1 < n; i += 2)
+    sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+  if (n & 1)
+    sum += (uint32_t)b[n - 1] << 8;
+  return sum;
+}
+
+uint16_t sim_csum_fold(uint64_t sum)
+{
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
+  return (uint16_t)sum;
 }
 
 int sim_packet_encode(const struct sim_world *w, const struct sim_packet *p,
@@ -193,7 +199,7 @@ int sim_packet_encode(const struct sim_world *w, const struct sim_packet *p,
   put16(h + 10, 0);
   put32(h + 12, p->src);
   put32(h + 16, p->dst);
-  put16(h + 10, ip_header_checksum(h));
+  put16(h + 10, (uint16_t)~sim_csum_fold(sim_csum_add(0, h, 20)));
   return (int)total;
 }
 
@@ -218,12 +224,7 @@ int sim_packet_decode(const struct sim_world *w, struct sim_packet *p,
   size_t total = get16(buf + 2);
   if (ihl < 20 || ihl > total || total > len)
     return SIM_EMALFORMED;
-  uint32_t sum = 0;
-  for (size_t i = 0; i < ihl; i += 2)
-    sum += get16(buf + i);
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  if (sum != 0xffff)
+  if (sim_csum_fold(sim_csum_add(0, buf, ihl)) != 0xffff)
     return SIM_EMALFORMED;
   if (get16(buf + 6) & 0x3fff)
     return SIM_EMALFORMED; /* a fragment (MF set or an offset): not modelled */

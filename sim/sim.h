@@ -484,6 +484,14 @@ uint64_t sim_drop_count(const struct sim_world *w, enum sim_drop_reason r);
 /* Small helpers                                                           */
 /* ====================================================================== */
 
+/* RFC 1071 Internet checksum, for every protocol's wire format: add n bytes
+ * as big-endian 16-bit words to a running sum (an odd last byte is padded
+ * with zero, so only the last block may be odd), then fold it to 16 bits.
+ * The checksum field is ~sim_csum_fold(sum); a block with a correct
+ * checksum in place folds to 0xffff. */
+uint64_t sim_csum_add(uint64_t sum, const uint8_t *b, size_t n);
+uint16_t sim_csum_fold(uint64_t sum);
+
 /* "10.0.0.1" -> addr; SIM_EINVAL on anything else. */
 int sim_ipv4_parse(const char *s, uint32_t *addr_out);
 /* addr -> "10.0.0.1" into buf (at least 16 bytes); returns buf. */

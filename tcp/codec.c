@@ -55,26 +55,6 @@ static uint32_t get32(const uint8_t *b)
   return (uint32_t)get16(b) << 16 | get16(b + 2);
 }
 
-/* RFC 1071 sum of n bytes as big-endian 16-bit words, added to sum (not
- * yet folded). An odd last byte is padded with a zero byte. Callers keep
- * every block but the last even, so the words line up. */
-static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t n)
-{
-  size_t i = 0;
-  for (; i + 1 < n; i += 2)
-    sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-  if (n & 1)
-    sum += (uint32_t)b[n - 1] << 8;
-  return sum;
-}
-
-static uint16_t csum_fold(uint64_t sum)
-{
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)sum;
-}
-
 /* RFC 9293 3.1: the pseudo-header is source, destination, zero, protocol
  * and the TCP length (header plus data). */
 static uint64_t csum_pseudo(uint32_t src, uint32_t dst, size_t tcp_len)
@@ -85,7 +65,7 @@ static uint64_t csum_pseudo(uint32_t src, uint32_t dst, size_t tcp_len)
   ph[8] = 0;
   ph[9] = TCP__IPPROTO;
   put16(ph + 10, (uint32_t)tcp_len);
-  return csum_add(0, ph, sizeof ph);
+  return sim_csum_add(0, ph, sizeof ph);
 }
 
 /* ====================================================================== */
@@ -182,10 +162,10 @@ int tcp__encode(const struct sim_packet *p, uint8_t *buf, size_t cap)
 
   /* Payload bytes that are not kept are zeros and add nothing. */
   uint64_t sum = csum_pseudo(p->src, p->dst, hl + p->payload_len);
-  sum = csum_add(sum, buf, hl);
+  sum = sim_csum_add(sum, buf, hl);
   if (p->payload)
-    sum = csum_add(sum, p->payload, p->payload_len);
-  put16(buf + 16, (uint16_t)~csum_fold(sum));
+    sum = sim_csum_add(sum, p->payload, p->payload_len);
+  put16(buf + 16, (uint16_t)~sim_csum_fold(sum));
   return (int)hl;
 }
 
@@ -260,8 +240,8 @@ int tcp__decode(struct sim_packet *p, const uint8_t *buf, size_t len)
     return SIM_EMALFORMED;
   /* A correct segment sums to all ones with its checksum in place. */
   uint64_t sum = csum_pseudo(p->src, p->dst, len);
-  sum = csum_add(sum, buf, len);
-  if (csum_fold(sum) != 0xffff)
+  sum = sim_csum_add(sum, buf, len);
+  if (sim_csum_fold(sum) != 0xffff)
     return SIM_EMALFORMED;
 
   struct tcp_hdr h;

@@ -447,6 +447,24 @@ static void test_ipv4_text(void **state)
   assert_int_equal(a, 0x01020304);
 }
 
+/* The worked example of RFC 1071 section 3: the words 0001 f203 f4f5 f6f7
+ * sum to 2ddf0, which folds to ddf2; an odd block is padded with zero, and a
+ * block carrying its own checksum folds to ffff. */
+static void test_inet_checksum(void **state)
+{
+  (void)state;
+  static const uint8_t b[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+  assert_int_equal(sim_csum_add(0, b, sizeof b), 0x2ddf0);
+  assert_int_equal(sim_csum_fold(sim_csum_add(0, b, sizeof b)), 0xddf2);
+  assert_int_equal(sim_csum_add(0, b, 3), 0x0001 + 0xf200);
+  uint8_t c[10];
+  memcpy(c, b, sizeof b);
+  uint16_t ck = (uint16_t)~sim_csum_fold(sim_csum_add(0, b, sizeof b));
+  c[8] = (uint8_t)(ck >> 8);
+  c[9] = (uint8_t)ck;
+  assert_int_equal(sim_csum_fold(sim_csum_add(0, c, sizeof c)), 0xffff);
+}
+
 /* Observers can leave: after sim_trace_unsubscribe a hook is no longer
  * called, the others keep their order, and an unknown pair is refused. */
 struct host_log {
@@ -515,6 +533,7 @@ int main(void)
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_ipv4_text),
       cmocka_unit_test(test_trace_unsubscribe),
+      cmocka_unit_test(test_inet_checksum),
   };
   int fails = 0;
   fails += cmocka_run_group_tests_name("scheduling", sched, NULL, NULL);
