@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "experiments/exp.h"
+#include "experiments/cli_int.h"
 #include "experiments/exp_int.h"
 #include "tcpsim_version.h"
 #include "topologies/topo.h"
 
-enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
 /* ====================================================================== */
 /* Helpers                                                                 */
@@ -34,7 +34,7 @@ static double wall_seconds(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void fmt_time(int64_t ns, char *buf, size_t cap)
+void exp__cli_fmt_time(int64_t ns, char *buf, size_t cap)
 {
   if (ns % SIM_S == 0)
     snprintf(buf, cap, "%" PRId64 "s", ns / SIM_S);
@@ -48,7 +48,7 @@ static void fmt_time(int64_t ns, char *buf, size_t cap)
     snprintf(buf, cap, "%" PRId64 "ns", ns);
 }
 
-static int bad_option(const char *cmd, const char *msg, const char *arg)
+int exp__cli_bad_option(const char *cmd, const char *msg, const char *arg)
 {
   fprintf(stderr, "tcpsim %s: %s '%s' (see tcpsim %s --help)\n", cmd, msg,
           arg ? arg : "", cmd);
@@ -56,7 +56,7 @@ static int bad_option(const char *cmd, const char *msg, const char *arg)
 }
 
 /* Value of option argv[*i] (the next word); NULL and a message if absent. */
-static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
+const char *exp__cli_opt_value(const char *cmd, int argc, char **argv, int *i)
 {
   if (*i + 1 >= argc) {
     fprintf(stderr, "tcpsim %s: option %s needs a value\n", cmd, argv[*i]);
@@ -65,7 +65,12 @@ static const char *opt_value(const char *cmd, int argc, char **argv, int *i)
   return argv[++*i];
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int exp__cli_is_help(const char *a)
+{
+  return a && (!strcmp(a, "-h") || !strcmp(a, "--help"));
+}
+
+int exp__cli_parse_u64(const char *s, uint64_t *out)
 {
   char *end;
   if (!s || !*s || *s == '-')
@@ -147,7 +152,7 @@ static int cmd_topo(int argc, char **argv)
     return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
   }
   if (strcmp(argv[1], "check") != 0)
-    return bad_option("topo", "unknown subcommand", argv[1]);
+    return exp__cli_bad_option("topo", "unknown subcommand", argv[1]);
   if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
     fputs(topo_help, stdout);
     return EXIT_OK;
@@ -252,38 +257,38 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
       fputs(run_help, stdout);
       return -1;
     } else if (!strcmp(a, "--topo")) {
-      if (!(o->topo = opt_value("run", argc, argv, &i)))
+      if (!(o->topo = exp__cli_opt_value("run", argc, argv, &i)))
         return EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--seed")) {
-      if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &o->seed))
-        return bad_option("run", "bad --seed value", v);
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->seed))
+        return exp__cli_bad_option("run", "bad --seed value", v);
     } else if (!strcmp(a, "--duration")) {
-      if (!(v = opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
           exp__parse_time(v, &o->duration_ns))
-        return bad_option("run", "bad --duration (a time with unit, e.g. 2s)", v);
+        return exp__cli_bad_option("run", "bad --duration (a time with unit, e.g. 2s)", v);
     } else if (!strcmp(a, "--drain")) {
-      if (!(v = opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
           exp__parse_time(v, &o->drain_ns))
-        return bad_option("run", "bad --drain (a time with unit, e.g. 1s)", v);
+        return exp__cli_bad_option("run", "bad --drain (a time with unit, e.g. 1s)", v);
     } else if (!strcmp(a, "--interval")) {
-      if (!(v = opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
           exp__parse_time(v, &o->interval_ns) || o->interval_ns <= 0)
-        return bad_option("run", "bad --interval (a positive time, e.g. 10ms)", v);
+        return exp__cli_bad_option("run", "bad --interval (a positive time, e.g. 10ms)", v);
     } else if (!strcmp(a, "--size")) {
-      if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &o->size) ||
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->size) ||
           o->size > 65507)
-        return bad_option("run", "bad --size (0 to 65507 bytes)", v);
+        return exp__cli_bad_option("run", "bad --size (0 to 65507 bytes)", v);
     } else if (!strcmp(a, "--to")) {
-      if (!(o->to = opt_value("run", argc, argv, &i)))
+      if (!(o->to = exp__cli_opt_value("run", argc, argv, &i)))
         return EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--show")) {
-      if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &o->show))
-        return bad_option("run", "bad --show value", v);
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->show))
+        return exp__cli_bad_option("run", "bad --show value", v);
     } else if (!strcmp(a, "--reboot")) {
-      if (!(v = opt_value("run", argc, argv, &i)) || parse_reboot(argv[i], o))
-        return bad_option("run", "bad --reboot (NODE@TIME+DELAY, e.g. server1@0.5s+100ms)", v);
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || parse_reboot(argv[i], o))
+        return exp__cli_bad_option("run", "bad --reboot (NODE@TIME+DELAY, e.g. server1@0.5s+100ms)", v);
     } else {
-      return bad_option("run", "unknown option", a);
+      return exp__cli_bad_option("run", "unknown option", a);
     }
   }
   if (!o->topo)
@@ -300,7 +305,7 @@ static void show_line(struct sim_world *w, const char *what, uint32_t node,
                       const struct sim_packet *p, const char *extra)
 {
   char t[32], s[16], d[16];
-  fmt_time(sim_now(w), t, sizeof t);
+  exp__cli_fmt_time(sim_now(w), t, sizeof t);
   printf("  %12s  %-8s %-10s %s -> %s  proto %u  %u bytes%s%s\n", t, what,
          sim_node_name(w, node), sim_ipv4_format(p->src, s),
          sim_ipv4_format(p->dst, d), p->proto, sim_packet_ip_len(p),
@@ -336,7 +341,7 @@ static void show_host(void *ctx, struct sim_world *w, uint32_t node,
                       enum sim_host_event ev, uint32_t epoch)
 {
   char t[32];
-  fmt_time(sim_now(w), t, sizeof t);
+  exp__cli_fmt_time(sim_now(w), t, sizeof t);
   printf("  %12s  %-8s %-10s epoch %u\n", t,
          ev == SIM_HOST_BOOT ? "boot" : "poweroff", sim_node_name(w, node),
          epoch);
@@ -404,7 +409,7 @@ static void print_results(struct sim_world *w, struct exp_icmp *m,
     tot.rtt_sum_ns += s.rtt_sum_ns;
   }
   char a[32], b[32], c[32], d[32];
-  fmt_time(sim_now(w), a, sizeof a);
+  exp__cli_fmt_time(sim_now(w), a, sizeof a);
   printf("\nsimulated %s in %.3f s of wall time, %" PRIu64 " events\n", a,
          wall, sim_events_processed(w));
   printf("\nping: %u hosts -> %s, %" PRIu64 " requests, %" PRIu64
@@ -413,9 +418,9 @@ static void print_results(struct sim_world *w, struct exp_icmp *m,
          tot.sent ? 100.0 * (double)(tot.sent - tot.received) / (double)tot.sent : 0.0,
          tot.duplicates);
   if (tot.received) {
-    fmt_time(tot.rtt_min_ns, a, sizeof a);
-    fmt_time(tot.rtt_sum_ns / (int64_t)tot.received, b, sizeof b);
-    fmt_time(tot.rtt_max_ns, c, sizeof c);
+    exp__cli_fmt_time(tot.rtt_min_ns, a, sizeof a);
+    exp__cli_fmt_time(tot.rtt_sum_ns / (int64_t)tot.received, b, sizeof b);
+    exp__cli_fmt_time(tot.rtt_max_ns, c, sizeof c);
     printf("      rtt min/avg/max %s / %s / %s\n", a, b, c);
   }
   printf("\ndrops by reason:\n");
@@ -487,26 +492,26 @@ static int cmd_run_file(int argc, char **argv)
       free(sets);
       return EXIT_OK;
     } else if (!strcmp(a, "--set")) {
-      if (!(v = opt_value("run", argc, argv, &i)))
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)))
         rc = EXIT_BAD_INPUT;
       else
         sets[nsets++] = v;
     } else if (!strcmp(a, "--db")) {
-      if (!(db = opt_value("run", argc, argv, &i)))
+      if (!(db = exp__cli_opt_value("run", argc, argv, &i)))
         rc = EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--pcap")) {
-      if (!(pcap = opt_value("run", argc, argv, &i)))
+      if (!(pcap = exp__cli_opt_value("run", argc, argv, &i)))
         rc = EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--seed")) {
       uint64_t seed;
-      if (!(v = opt_value("run", argc, argv, &i)) || parse_u64(v, &seed))
-        rc = bad_option("run", "bad --seed value", v);
+      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &seed))
+        rc = exp__cli_bad_option("run", "bad --seed value", v);
       else {
         snprintf(seed_set, sizeof seed_set, "run.seed=%" PRIu64, seed);
         sets[nsets++] = seed_set;
       }
     } else {
-      rc = bad_option("run", "unknown option", a);
+      rc = exp__cli_bad_option("run", "unknown option", a);
     }
     if (rc != EXIT_OK) {
       free(sets);
@@ -614,7 +619,7 @@ static int cmd_run(int argc, char **argv)
   sim_trace_subscribe(w, &show_ops, &show);
 
   char dur[32];
-  fmt_time(o.duration_ns, dur, sizeof dur);
+  exp__cli_fmt_time(o.duration_ns, dur, sizeof dur);
   printf("tcpsim %s: %s, seed %" PRIu64 ", %zu nodes, %zu links, "
          "%u hosts ping %s for %s\n",
          TCPSIM_VERSION, o.topo, o.seed, sim_node_count(w), sim_link_count(w),
@@ -685,7 +690,7 @@ static int cmd_list(int argc, char **argv)
     return EXIT_OK;
   }
   if (argc != 1)
-    return bad_option("list", "unexpected argument", argv[1]);
+    return exp__cli_bad_option("list", "unexpected argument", argv[1]);
   exp_config_list(stdout);
   return EXIT_OK;
 }
@@ -732,6 +737,10 @@ int exp_cli_main(int argc, char **argv)
     return cmd_topo(argc - 1, argv + 1);
   if (!strcmp(cmd, "list"))
     return cmd_list(argc - 1, argv + 1);
+  if (!strcmp(cmd, "ladder"))
+    return exp__cmd_ladder(argc - 1, argv + 1);
+  if (!strcmp(cmd, "fsm"))
+    return exp__cmd_fsm(argc - 1, argv + 1);
   fprintf(stderr, "tcpsim: unknown command '%s' (see tcpsim --help)\n", cmd);
   return EXIT_BAD_INPUT;
 }

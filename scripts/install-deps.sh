@@ -12,6 +12,8 @@ pkgs=(
   libpcap-dev                        # pcap files
   libinih-dev                        # experiment (.ini) files
   tshark                             # reads our pcaps back in the tests
+  libxml2-utils                      # xmllint: the tests parse our SVG
+  gnuplot-nox                        # results/plots: PNG plots from SQL
 )
 
 missing=()
