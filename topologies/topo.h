@@ -133,4 +133,12 @@ void topo_print_summary(const struct topo *t, const struct sim_world *w,
  */
 int topo_digest(const struct topo *t, char out_hex[17]);
 
+/*
+ * The whole topology as one text: the files as read, each `include` line
+ * replaced by the lines of the file it names (between the comments
+ * "# >>> include ..." and "# <<<"). It needs no other file, and parsing it
+ * gives the same digest; the results database stores it with every run.
+ */
+const char *topo_text(const struct topo *t);
+
 #endif /* TCPSIM_TOPO_H */

@@ -146,6 +146,8 @@ struct topo {
   size_t names_len, cap_names;
   char **files;                /* display path of every file read */
   size_t nfiles, cap_files;
+  char *flat;                  /* the text with includes inlined (topo_text) */
+  size_t flat_len, cap_flat;
 
   struct topo__map name_map;   /* name -> node id | group | TOPO__NAME_GROUP */
   struct topo__map addr_map;   /* address -> node id */

@@ -85,6 +85,7 @@ void topo_free(struct topo *t)
   for (size_t i = 0; i < t->nfiles; i++)
     free(t->files[i]);
   free(t->files);
+  free(t->flat);
   free(t->name_map.vals);
   free(t->name_map.keys);
   free(t->addr_map.vals);
@@ -558,4 +559,9 @@ int topo_digest(const struct topo *t, char out_hex[17])
   }
   snprintf(out_hex, 17, "%016llx", (unsigned long long)f.h);
   return TOPO_OK;
+}
+
+const char *topo_text(const struct topo *t)
+{
+  return t != NULL && t->flat != NULL ? t->flat : "";
 }

@@ -1181,6 +1181,27 @@ static int statement(struct parser *p)
 }
 
 /* Every line of one file (the current frame). */
+/* Append n bytes and a newline to the flattened text (topo_text). */
+static int flat_add(struct parser *p, const char *s, size_t n)
+{
+  struct topo *t = p->t;
+  if (t->cap_flat - t->flat_len < n + 2) {
+    size_t cap = t->cap_flat ? t->cap_flat : 4096;
+    while (cap - t->flat_len < n + 2)
+      cap *= 2;
+    char *nb = realloc(t->flat, cap);
+    if (nb == NULL)
+      return oom(p);
+    t->flat = nb;
+    t->cap_flat = cap;
+  }
+  memcpy(t->flat + t->flat_len, s, n);
+  t->flat_len += n;
+  t->flat[t->flat_len++] = '\n';
+  t->flat[t->flat_len] = '\0';
+  return TOPO_OK;
+}
+
 static int parse_text(struct parser *p, const char *text, size_t len)
 {
   size_t pos = 0;
@@ -1196,7 +1217,22 @@ static int parse_text(struct parser *p, const char *text, size_t len)
     p->ntok = topo__lex_line(&p->wh, text + pos, end - pos, p->toks);
     if (p->ntok < 0)
       return TOPO_ESYNTAX;
+    /* An include's lines replace it in the flattened text, between two
+     * comments that name the file. */
+    bool incl = p->ntok > 0 && topo__tok_is(&p->toks[0], "include");
+    if (incl) {
+      char mark[TOPO__LINE_MAX + 32];
+      int n = snprintf(mark, sizeof mark, "# >>> %.*s", (int)(end - pos),
+                       text + pos);
+      if ((rc = flat_add(p, mark, (size_t)n < sizeof mark ? (size_t)n
+                                                           : sizeof mark - 1)))
+        return rc;
+    } else if ((rc = flat_add(p, text + pos, end - pos)) != TOPO_OK) {
+      return rc;
+    }
     if (p->ntok > 0 && (rc = statement(p)) != TOPO_OK)
+      return rc;
+    if (incl && (rc = flat_add(p, "# <<<", 5)) != TOPO_OK)
       return rc;
     if (line == UINT32_MAX)
       return perr(p, 1, "too many lines");

@@ -622,6 +622,34 @@ static void test_digest_of_examples_is_stable(void **state)
   }
 }
 
+/* topo_text: includes inlined; the text alone parses to the same digest,
+ * from a place where the included files are not. */
+static void test_text_stands_alone(void **state)
+{
+  static const char *const names[] = {"two-hosts.topo", "dumbbell.topo",
+                                      "star-1000.topo", "campus-100k.topo"};
+  (void)state;
+  for (size_t i = 0; i < 4; i++) {
+    struct topo *a = parse_example(names[i]), *b = NULL;
+    struct topo_error e;
+    char da[17], db[17];
+    const char *text = topo_text(a);
+    assert_null(strstr(text, "\ninclude"));
+    assert_int_equal(topo_parse_string("/nonexistent/x.topo", text, &b, &e),
+                     TOPO_OK);
+    assert_int_equal(topo_digest(a, da), TOPO_OK);
+    assert_int_equal(topo_digest(b, db), TOPO_OK);
+    assert_string_equal(da, db);
+    topo_free(a);
+    topo_free(b);
+  }
+  struct topo *d = parse_example("dumbbell.topo");
+  assert_non_null(strstr(topo_text(d), "# >>> include \"common.topo\"\n"));
+  assert_non_null(strstr(topo_text(d), "defaults"));
+  topo_free(d);
+  assert_string_equal(topo_text(NULL), "");
+}
+
 /* ---------------------------------------------------------------------- */
 /* Small API contracts                                                     */
 /* ---------------------------------------------------------------------- */
@@ -685,6 +713,7 @@ int main(void)
     cmocka_unit_test(test_digest_ignores_spelling),
     cmocka_unit_test(test_digest_notices_meaning),
     cmocka_unit_test(test_digest_of_examples_is_stable),
+    cmocka_unit_test(test_text_stands_alone),
     cmocka_unit_test(test_api_contracts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
