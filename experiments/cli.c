@@ -178,27 +178,15 @@ static int cmd_topo(int argc, char **argv)
 /* tcpsim run                                                              */
 /* ====================================================================== */
 
-static const char run_help[] =
-    "usage: tcpsim run FILE [--set SECTION.KEY=VALUE]... [--db PATH]\n"
-    "                       [--pcap DIR] [--seed N]\n"
-    "       tcpsim run [options]\n"
+static const char ping_help[] =
+    "usage: tcpsim ping [options]\n"
     "\n"
-    "With an experiment file (.ini): build its topology, run its workloads\n"
-    "and faults for run.duration and record the run in the results database\n"
-    "(run.db, default results.db); then print the run id, the connections\n"
-    "by outcome and example sqlite3 queries. Ctrl-C stops the run early\n"
-    "(status 'interrupted'). `tcpsim list` shows every key.\n"
-    "  --set K=V          override a key, e.g. --set tcp.msl=1s (repeatable)\n"
-    "  --db PATH          results database instead of run.db\n"
-    "  --pcap DIR         write one pcap file per host into DIR\n"
-    "  --seed N           run seed instead of run.seed\n"
+    "Load a topology and run a small simulation on it, then print what\n"
+    "happened: every host pings one target host (ICMP echo) at a fixed\n"
+    "interval; the first packet events are shown as they happen, then the\n"
+    "round-trip times, losses, drops by reason and the busiest links. Nothing\n"
+    "is written to a database: this shows the network alone, without TCP.\n"
     "\n"
-    "Without FILE: load a topology and run a small simulation on it, then\n"
-    "print what happened: every host pings one target host (ICMP echo) at a\n"
-    "fixed interval; the first packet events are shown as they happen, then\n"
-    "the round-trip times, losses, drops by reason and the busiest links.\n"
-    "\n"
-    "options without FILE:\n"
     "  --topo FILE        topology file (default topologies/dumbbell.topo)\n"
     "  --seed N           run seed (default 1): same seed, same result\n"
     "  --duration TIME    how long the hosts ping (default 2s); the run then\n"
@@ -254,41 +242,41 @@ static int run_parse(int argc, char **argv, struct run_opts *o)
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(run_help, stdout);
+      fputs(ping_help, stdout);
       return -1;
     } else if (!strcmp(a, "--topo")) {
-      if (!(o->topo = exp__cli_opt_value("run", argc, argv, &i)))
+      if (!(o->topo = exp__cli_opt_value("ping", argc, argv, &i)))
         return EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--seed")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->seed))
-        return exp__cli_bad_option("run", "bad --seed value", v);
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) || exp__cli_parse_u64(v, &o->seed))
+        return exp__cli_bad_option("ping", "bad --seed value", v);
     } else if (!strcmp(a, "--duration")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) ||
           exp__parse_time(v, &o->duration_ns))
-        return exp__cli_bad_option("run", "bad --duration (a time with unit, e.g. 2s)", v);
+        return exp__cli_bad_option("ping", "bad --duration (a time with unit, e.g. 2s)", v);
     } else if (!strcmp(a, "--drain")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) ||
           exp__parse_time(v, &o->drain_ns))
-        return exp__cli_bad_option("run", "bad --drain (a time with unit, e.g. 1s)", v);
+        return exp__cli_bad_option("ping", "bad --drain (a time with unit, e.g. 1s)", v);
     } else if (!strcmp(a, "--interval")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) ||
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) ||
           exp__parse_time(v, &o->interval_ns) || o->interval_ns <= 0)
-        return exp__cli_bad_option("run", "bad --interval (a positive time, e.g. 10ms)", v);
+        return exp__cli_bad_option("ping", "bad --interval (a positive time, e.g. 10ms)", v);
     } else if (!strcmp(a, "--size")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->size) ||
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) || exp__cli_parse_u64(v, &o->size) ||
           o->size > 65507)
-        return exp__cli_bad_option("run", "bad --size (0 to 65507 bytes)", v);
+        return exp__cli_bad_option("ping", "bad --size (0 to 65507 bytes)", v);
     } else if (!strcmp(a, "--to")) {
-      if (!(o->to = exp__cli_opt_value("run", argc, argv, &i)))
+      if (!(o->to = exp__cli_opt_value("ping", argc, argv, &i)))
         return EXIT_BAD_INPUT;
     } else if (!strcmp(a, "--show")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &o->show))
-        return exp__cli_bad_option("run", "bad --show value", v);
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) || exp__cli_parse_u64(v, &o->show))
+        return exp__cli_bad_option("ping", "bad --show value", v);
     } else if (!strcmp(a, "--reboot")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || parse_reboot(argv[i], o))
-        return exp__cli_bad_option("run", "bad --reboot (NODE@TIME+DELAY, e.g. server1@0.5s+100ms)", v);
+      if (!(v = exp__cli_opt_value("ping", argc, argv, &i)) || parse_reboot(argv[i], o))
+        return exp__cli_bad_option("ping", "bad --reboot (NODE@TIME+DELAY, e.g. server1@0.5s+100ms)", v);
     } else {
-      return exp__cli_bad_option("run", "unknown option", a);
+      return exp__cli_bad_option("ping", "unknown option", a);
     }
   }
   if (!o->topo)
@@ -473,91 +461,8 @@ static void print_results(struct sim_world *w, struct exp_icmp *m,
   (void)o;
 }
 
-/* tcpsim run FILE ...: an experiment file into the results database. */
-static int cmd_run_file(int argc, char **argv)
+static int cmd_ping(int argc, char **argv)
 {
-  const char *file = argv[1], *db = NULL, *pcap = NULL, *v;
-  const char **sets = calloc((size_t)argc * 2 + 1, sizeof *sets);
-  char seed_set[64];
-  size_t nsets = 0;
-  int rc = EXIT_OK;
-  if (!sets) {
-    fprintf(stderr, "tcpsim run: out of memory\n");
-    return EXIT_RUN_FAILED;
-  }
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(run_help, stdout);
-      free(sets);
-      return EXIT_OK;
-    } else if (!strcmp(a, "--set")) {
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)))
-        rc = EXIT_BAD_INPUT;
-      else
-        sets[nsets++] = v;
-    } else if (!strcmp(a, "--db")) {
-      if (!(db = exp__cli_opt_value("run", argc, argv, &i)))
-        rc = EXIT_BAD_INPUT;
-    } else if (!strcmp(a, "--pcap")) {
-      if (!(pcap = exp__cli_opt_value("run", argc, argv, &i)))
-        rc = EXIT_BAD_INPUT;
-    } else if (!strcmp(a, "--seed")) {
-      uint64_t seed;
-      if (!(v = exp__cli_opt_value("run", argc, argv, &i)) || exp__cli_parse_u64(v, &seed))
-        rc = exp__cli_bad_option("run", "bad --seed value", v);
-      else {
-        snprintf(seed_set, sizeof seed_set, "run.seed=%" PRIu64, seed);
-        sets[nsets++] = seed_set;
-      }
-    } else {
-      rc = exp__cli_bad_option("run", "unknown option", a);
-    }
-    if (rc != EXIT_OK) {
-      free(sets);
-      return rc;
-    }
-  }
-  char err[1024] = "";
-  struct exp_config *cfg = NULL;
-  int lrc = exp_config_load(file, sets, nsets, &cfg, err, sizeof err);
-  free(sets);
-  if (lrc != EXP_OK) {
-    fprintf(stderr, "%s\n", err[0] ? err : exp_strerror(lrc));
-    return lrc == EXP_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
-  }
-  struct exp_config **points = NULL;
-  size_t npoints = 0;
-  if (exp_sweep_expand(cfg, &points, &npoints, err, sizeof err) != EXP_OK) {
-    fprintf(stderr, "%s\n", err);
-    exp_config_free(cfg);
-    return EXIT_BAD_INPUT;
-  }
-  if (npoints > 1)
-    printf("sweep: %zu runs\n", npoints);
-  int tty = isatty(STDERR_FILENO);
-  for (size_t k = 0; k < npoints && rc == EXIT_OK; k++) {
-    struct exp_run_result res;
-    rc = exp_run(points[k], db, pcap, tty != 0, &res);
-  }
-  exp_sweep_free(points, npoints);
-  exp_config_free(cfg);
-  return rc;
-}
-
-/* `tcpsim run X` takes X as an experiment file when it is not an option
- * and names an existing file or ends in .ini. */
-static int is_experiment_arg(const char *a)
-{
-  size_t n = strlen(a);
-  return a[0] != '-' &&
-         (access(a, F_OK) == 0 || (n >= 4 && !strcmp(a + n - 4, ".ini")));
-}
-
-static int cmd_run(int argc, char **argv)
-{
-  if (argc >= 2 && is_experiment_arg(argv[1]))
-    return cmd_run_file(argc, argv);
   struct run_opts o;
   int rc = run_parse(argc, argv, &o);
   if (rc < 0)
@@ -628,7 +533,9 @@ static int cmd_run(int argc, char **argv)
    * stops at a slice boundary with the results so far. */
   int tty = isatty(STDERR_FILENO);
   g_running = w;
-  signal(SIGINT, on_sigint);
+  struct sigaction sa = {.sa_handler = on_sigint};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL); /* stays installed, unlike signal() */
   printf("first packet events:\n");
   fflush(stdout); /* the header is out before the (maybe long) run */
   double t0 = wall_seconds(), last = t0;
@@ -657,7 +564,8 @@ static int cmd_run(int argc, char **argv)
   if (tty && last != t0)
     fprintf(stderr, "\r%60s\r", "");
   g_running = NULL;
-  signal(SIGINT, SIG_DFL);
+  sa.sa_handler = SIG_DFL;
+  sigaction(SIGINT, &sa, NULL);
   print_results(w, m, &o, target, wall_seconds() - t0);
   if (stopped) {
     printf("\ninterrupted: the results above cover the simulated time so far\n");
@@ -705,12 +613,16 @@ static const char main_help[] =
     "A discrete-event network simulator for TCP connection management.\n"
     "\n"
     "commands:\n"
-    "  run FILE     run an experiment file (.ini) into the results database\n"
-    "  run          without FILE: run a small ping simulation on a topology\n"
-    "               and print what happened\n"
+    "  run [FILE]   run an experiment file (.ini) into the results database;\n"
+    "               without FILE the default experiment\n"
+    "  sweep FILE   run the points of a [sweep] in parallel (--jobs N)\n"
+    "  rerun        repeat a stored run and compare its result digest\n"
+    "  ladder       draw a connection's time-sequence diagram (SVG)\n"
+    "  fsm          the TCP state diagram (Graphviz dot), with a run's counts\n"
+    "  list         every key of an experiment file with its type, default\n"
+    "               and help\n"
     "  topo check   validate a topology file and print its summary\n"
-    "  list         every key of an experiment file (.ini) with its type,\n"
-    "               default and help\n"
+    "  ping         ICMP ping over a topology, printed (no TCP, no database)\n"
     "  version      print the version\n"
     "\n"
     "Every command answers --help. Exit status: 0 success, 1 failed run,\n"
@@ -732,7 +644,13 @@ int exp_cli_main(int argc, char **argv)
     return EXIT_OK;
   }
   if (!strcmp(cmd, "run"))
-    return cmd_run(argc - 1, argv + 1);
+    return exp__cmd_run_file(argc - 1, argv + 1);
+  if (!strcmp(cmd, "sweep"))
+    return exp__cmd_sweep(argc - 1, argv + 1);
+  if (!strcmp(cmd, "rerun"))
+    return exp__cmd_rerun(argc - 1, argv + 1);
+  if (!strcmp(cmd, "ping"))
+    return cmd_ping(argc - 1, argv + 1);
   if (!strcmp(cmd, "topo"))
     return cmd_topo(argc - 1, argv + 1);
   if (!strcmp(cmd, "list"))

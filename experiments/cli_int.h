@@ -28,6 +28,9 @@ int exp__cli_is_help(const char *a);
 void exp__cli_fmt_time(int64_t ns, char *buf, size_t cap);
 
 /* Subcommands in other files. */
+int exp__cmd_run_file(int argc, char **argv); /* cli_runs.c */
+int exp__cmd_sweep(int argc, char **argv);    /* cli_runs.c */
+int exp__cmd_rerun(int argc, char **argv);    /* cli_runs.c */
 int exp__cmd_ladder(int argc, char **argv); /* cli_pictures.c */
 int exp__cmd_fsm(int argc, char **argv);    /* cli_pictures.c */
 

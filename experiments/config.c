@@ -14,6 +14,7 @@
  * it through our own line reader, which counts lines (every call returns
  * exactly one whole line) and notes lines too long for inih's buffer.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -69,6 +70,8 @@ static const struct exp_key_desc key_table[] = {
     {EXP_SEC_WORKLOAD, "server", "close", EXP_T_ENUM, "wait",
      "wait|first|abort|never", NOLIM,
      "wait for the client's FIN, close first, abort (RST), never close"},
+    {EXP_SEC_WORKLOAD, "server", "restart", EXP_T_BOOL, "on", NULL, NOLIM,
+     "listen again when a host reboots, as a service started at boot"},
     /* type = client */
     {EXP_SEC_WORKLOAD, "client", "server", EXP_T_NODE, NULL, NULL, NOLIM,
      "node the clients connect to"},
@@ -87,9 +90,24 @@ static const struct exp_key_desc key_table[] = {
     {EXP_SEC_WORKLOAD, "client", "local_port", EXP_T_UINT, "0", NULL, 0, 65535,
      "fixed local port; 0: an ephemeral port"},
     {EXP_SEC_WORKLOAD, "client", "keepalive", EXP_T_BOOL, "off", NULL, NOLIM,
-     "enable keepalive (times from tcp keepidle/keepintvl/keepcnt)"},
+     "enable keepalive (times: keepalive_idle/_interval/_count below, else "
+     "tcp keepidle/keepintvl/keepcnt)"},
+    {EXP_SEC_WORKLOAD, "client", "keepalive_idle", EXP_T_TIME, "", NULL, NOLIM,
+     "idle time before the first probe, per socket; unset: tcp keepidle"},
+    {EXP_SEC_WORKLOAD, "client", "keepalive_interval", EXP_T_TIME, "", NULL,
+     NOLIM, "time between unanswered probes, per socket; unset: tcp keepintvl"},
+    {EXP_SEC_WORKLOAD, "client", "keepalive_count", EXP_T_UINT, "", NULL, 1, 255,
+     "unanswered probes that end it, per socket; unset: tcp keepcnt"},
+    {EXP_SEC_WORKLOAD, "client", "retries", EXP_T_UINT, "0", NULL, 0, 1000000,
+     "new attempts after a connect that failed (refused, timed out...)"},
+    {EXP_SEC_WORKLOAD, "client", "retry_delay", EXP_T_TIME, "1s", NULL, NOLIM,
+     "time before each retry (back_to_back: before the next after a failure)"},
     {EXP_SEC_WORKLOAD, "client", "count", EXP_T_UINT, "0", NULL, 0, UINT32_MAX,
      "connections per host; 0: until the run ends"},
+    {EXP_SEC_WORKLOAD, "client", "start", EXP_T_TIME, "0", NULL, NOLIM,
+     "arrivals begin (Poisson: the first comes one random gap later)"},
+    {EXP_SEC_WORKLOAD, "client", "stop", EXP_T_TIME, "", NULL, NOLIM,
+     "no new connections after this time; unset: until the run ends"},
     /* type = syn_flood */
     {EXP_SEC_WORKLOAD, "syn_flood", "target", EXP_T_NODE, NULL, NULL, NOLIM,
      "node the spoofed SYNs are sent to"},
@@ -100,6 +118,10 @@ static const struct exp_key_desc key_table[] = {
     {EXP_SEC_WORKLOAD, "syn_flood", "src_prefix", EXP_T_PREFIX,
      "198.18.0.0/15", NULL, NOLIM,
      "source addresses are drawn from this prefix, ports at random"},
+    {EXP_SEC_WORKLOAD, "syn_flood", "start", EXP_T_TIME, "0", NULL, NOLIM,
+     "time the flood begins"},
+    {EXP_SEC_WORKLOAD, "syn_flood", "stop", EXP_T_TIME, "", NULL, NOLIM,
+     "time the flood ends; unset: at the end of the run"},
     /* [fault.NAME] */
     {EXP_SEC_FAULT, NULL, "at", EXP_T_TIME, NULL, NULL, NOLIM,
      "simulated time of the fault"},
@@ -112,6 +134,26 @@ static const struct exp_key_desc key_table[] = {
      "reboot: how long the node stays off"},
     {EXP_SEC_FAULT, NULL, "link", EXP_T_LINK, "", NULL, NOLIM,
      "link for link_down and link_up, as A-B"},
+    /* [action.NAME] */
+    {EXP_SEC_ACTION, NULL, "at", EXP_T_TIME, NULL, NULL, NOLIM,
+     "simulated time of the call"},
+    {EXP_SEC_ACTION, NULL, "do", EXP_T_ENUM, NULL, EXP_ACT_CHOICES, NOLIM,
+     "the socket call"},
+    {EXP_SEC_ACTION, NULL, "host", EXP_T_NODE, NULL, NULL, NOLIM,
+     "host that makes the call"},
+    {EXP_SEC_ACTION, NULL, "port", EXP_T_UINT, "", NULL, PORT,
+     "listen: port to listen on; connect: the peer's port (required)"},
+    {EXP_SEC_ACTION, NULL, "backlog", EXP_T_UINT, "128", NULL, 1, 65535,
+     "listen: listen() backlog (capped by tcp somaxconn)"},
+    {EXP_SEC_ACTION, NULL, "to", EXP_T_NODE, "", NULL, NOLIM,
+     "connect: node to connect to (required)"},
+    {EXP_SEC_ACTION, NULL, "local_port", EXP_T_UINT, "0", NULL, 0, 65535,
+     "connect: local port; 0: an ephemeral port"},
+    {EXP_SEC_ACTION, NULL, "bytes", EXP_T_UINT, "", NULL, 1, UINT32_MAX,
+     "send: bytes to queue (required)"},
+    {EXP_SEC_ACTION, NULL, "sock", EXP_T_SOCK, "", NULL, NOLIM,
+     "send/shutdown/close/abort: NAME of a connect or listen, or NAME#k for "
+     "the k-th connection that listen accepted"},
     /* [sweep] */
     {EXP_SEC_SWEEP, NULL, "replications", EXP_T_UINT, "1", NULL, 1, 1000000,
      "runs per point, with seeds seed, seed+1, ..."},
@@ -296,6 +338,28 @@ static int enum_index(const char *choices, const char *v)
   return -1;
 }
 
+static int valid_sub_name(const char *s);
+
+/* [action.*] sock: "NAME" (nth 0) or "NAME#k" with k >= 1; the name goes
+ * to name (cap bytes). 0 or -1. */
+static int parse_sock_ref(const char *v, char *name, size_t cap,
+                          uint32_t *nth)
+{
+  const char *hash = strchr(v, '#');
+  size_t len = hash ? (size_t)(hash - v) : strlen(v);
+  uint64_t k = 0;
+  if (len == 0 || len >= cap)
+    return -1;
+  if (hash && (exp__parse_uint(hash + 1, &k) || k < 1 || k > UINT32_MAX))
+    return -1;
+  memcpy(name, v, len);
+  name[len] = '\0';
+  if (!valid_sub_name(name))
+    return -1;
+  *nth = (uint32_t)k;
+  return 0;
+}
+
 /* Check v against row k, syntax only (topology lookups come later).
  * Message without location into msg. */
 static int check_value(const char *sec, const struct exp_key_desc *k,
@@ -357,6 +421,14 @@ static int check_value(const char *sec, const struct exp_key_desc *k,
     snprintf(msg, cap, "[%s] %s: '%.60s' is not a prefix a.b.c.d/len without "
              "host bits", sec, k->name, v);
     return -1;
+  case EXP_T_SOCK: {
+    char name[256];
+    if (parse_sock_ref(v, name, sizeof name, &a) == 0)
+      return 0;
+    snprintf(msg, cap, "[%s] %s: '%.60s' is not NAME or NAME#k (an action's "
+             "name, k from 1)", sec, k->name, v);
+    return -1;
+  }
   case EXP_T_LIST:
     return 0;
   }
@@ -451,6 +523,8 @@ static int section_kind(const char *name)
     return EXP_SEC_WORKLOAD;
   if (!strncmp(name, "fault.", 6) && valid_sub_name(name + 6))
     return EXP_SEC_FAULT;
+  if (!strncmp(name, "action.", 7) && valid_sub_name(name + 7))
+    return EXP_SEC_ACTION;
   return -1;
 }
 
@@ -744,6 +818,11 @@ static void free_resolved(struct exp_config *c)
   free(c->faults);
   c->faults = NULL;
   c->nfaults = 0;
+  for (size_t i = 0; i < c->nactions; i++)
+    free(c->actions[i].name);
+  free(c->actions);
+  c->actions = NULL;
+  c->nactions = 0;
   for (size_t i = 0; i < c->naxes; i++) {
     free(c->axes[i].section);
     free(c->axes[i].key);
@@ -964,6 +1043,50 @@ static int resolve_run(struct loader *L, struct topo **topo_out)
   return 0;
 }
 
+/* A client's keepalive_idle/interval/count: only with keepalive on (set
+ * alone they would silently do nothing), and the times within what
+ * TCP_OPT_KEEPIDLE/KEEPINTVL accept. */
+static int check_client_keepalive(struct loader *L, const struct exp_section *s,
+                                  const struct exp_workload *w)
+{
+  static const char *const keys[] = {"keepalive_idle", "keepalive_interval",
+                                     "keepalive_count"};
+  int on = 0;
+  (void)exp__parse_bool(exp__workload_get(w, "keepalive"), &on);
+  for (size_t i = 0; i < 3; i++) {
+    const char *v = exp__workload_get(w, keys[i]);
+    if (!v || !*v)
+      continue;
+    const struct exp_entry *e = entry_find((struct exp_section *)s, keys[i]);
+    if (!on)
+      return entry_fail_origin(L, e, s, "[%s] %s: needs keepalive = on",
+                               s->name, keys[i]);
+    int64_t ns = 1;
+    if (i < 2 && (exp__parse_time(v, &ns) || ns < 1 ||
+                  ns > TCP_OPT_TIME_MAX_NS))
+      return entry_fail_origin(L, e, s, "[%s] %s: '%.60s' is not in 1ns.."
+                               "3650 days", s->name, keys[i], v);
+  }
+  return 0;
+}
+
+/* A client's or flood's stop, when given, comes after its start. */
+static int check_start_stop(struct loader *L, const struct exp_section *s,
+                            const struct exp_workload *w)
+{
+  const char *stop = exp__workload_get(w, "stop");
+  int64_t a = 0, b = 0;
+  if (!stop || !*stop)
+    return 0;
+  (void)exp__parse_time(exp__workload_get(w, "start"), &a);
+  (void)exp__parse_time(stop, &b);
+  if (b > a)
+    return 0;
+  const struct exp_entry *e = entry_find((struct exp_section *)s, "stop");
+  return entry_fail_origin(L, e, s, "[%s] stop: must be later than start "
+                           "(%.60s)", s->name, exp__workload_get(w, "start"));
+}
+
 static int resolve_workload(struct loader *L, const struct exp_section *s,
                             const struct topo *t, struct exp_workload *w)
 {
@@ -1017,6 +1140,10 @@ static int resolve_workload(struct loader *L, const struct exp_section *s,
       return -1;
     }
   }
+  if (w->type != EXP_WORKLOAD_SERVER && check_start_stop(L, s, w) != 0)
+    return -1;
+  if (w->type == EXP_WORKLOAD_CLIENT)
+    return check_client_keepalive(L, s, w);
   return 0;
 }
 
@@ -1074,6 +1201,173 @@ static int resolve_fault(struct loader *L, const struct exp_section *s,
   return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* [action.NAME]                                                           */
+/* ---------------------------------------------------------------------- */
+
+const char *exp__action_name(enum exp_action_kind k)
+{
+  switch (k) {
+  case EXP_ACT_LISTEN: return "listen";
+  case EXP_ACT_CONNECT: return "connect";
+  case EXP_ACT_SEND: return "send";
+  case EXP_ACT_SHUTDOWN: return "shutdown";
+  case EXP_ACT_CLOSE: return "close";
+  case EXP_ACT_ABORT: return "abort";
+  }
+  return "?";
+}
+
+/* Whether an action of kind k takes key (at, do and host: every kind);
+ * *required says whether it must be given. */
+static int action_uses(enum exp_action_kind k, const char *key, int *required)
+{
+  static const struct {
+    const char *key;
+    unsigned uses, needs; /* bit masks of enum exp_action_kind */
+  } rows[] = {
+#define B(x) (1u << EXP_ACT_##x)
+      {"at", 0x3fu, 0x3fu},
+      {"do", 0x3fu, 0x3fu},
+      {"host", 0x3fu, 0x3fu},
+      {"port", B(LISTEN) | B(CONNECT), B(LISTEN) | B(CONNECT)},
+      {"backlog", B(LISTEN), 0},
+      {"to", B(CONNECT), B(CONNECT)},
+      {"local_port", B(CONNECT), 0},
+      {"bytes", B(SEND), B(SEND)},
+      {"sock", B(SEND) | B(SHUTDOWN) | B(CLOSE) | B(ABORT),
+       B(SEND) | B(SHUTDOWN) | B(CLOSE) | B(ABORT)},
+#undef B
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (!strcmp(rows[i].key, key)) {
+      if (required)
+        *required = (rows[i].needs >> k) & 1u;
+      return (rows[i].uses >> k) & 1u;
+    }
+  return 0;
+}
+
+/* The fields of one action but its sock, which needs every action
+ * (resolve_action_sock). */
+static int resolve_action(struct loader *L, const struct exp_section *s,
+                          const struct topo *t, struct exp_action *a)
+{
+  size_t n;
+  const struct exp_key_desc *tab = exp__key_table(&n);
+  const struct exp_entry *e;
+  const char *v;
+  if (!(v = get_value(L, s, s->line, s->name,
+                      exp__key_find(EXP_SEC_ACTION, NULL, "at"), &e)))
+    return -1;
+  exp__parse_time(v, &a->at_ns);
+  if (!(v = get_value(L, s, s->line, s->name,
+                      exp__key_find(EXP_SEC_ACTION, NULL, "do"), &e)))
+    return -1;
+  a->kind = (enum exp_action_kind)enum_index(EXP_ACT_CHOICES, v);
+  const char *what = v;
+  if (!(a->name = strdup(sub_name(s)))) {
+    oom(L);
+    return -1;
+  }
+  a->to = UINT32_MAX;
+  a->sock = SIZE_MAX;
+  /* keys this call does not take are refused rather than ignored */
+  for (size_t i = 0; i < s->n; i++)
+    if (!action_uses(a->kind, s->e[i].key, NULL)) {
+      fail(L, s->e[i].origin, s->e[i].line, "[%s] %s: not used by do = %s",
+           s->name, s->e[i].key, what);
+      return -1;
+    }
+  for (size_t i = 0; i < n; i++) {
+    const struct exp_key_desc *k = &tab[i];
+    int required = 0;
+    if (k->sec != EXP_SEC_ACTION || !action_uses(a->kind, k->name, &required))
+      continue;
+    if (!(v = get_value(L, s, s->line, s->name, k, &e)))
+      return -1;
+    if (!*v) {
+      if (required)
+        return entry_fail_origin(L, NULL, s, "[%s] do = %s needs '%s'",
+                                 s->name, what, k->name);
+      continue;
+    }
+    uint64_t u = 0;
+    if (k->type == EXP_T_UINT)
+      exp__parse_uint(v, &u);
+    if (!strcmp(k->name, "host")) {
+      if (find_node(t, v, &a->host))
+        return entry_fail_origin(L, e, s, "[%s] host: no node '%.100s' in "
+                                 "the topology", s->name, v);
+      /* a router may have an address too; the runner checks the kind */
+      if (topo_node_addr(t, a->host) == 0)
+        return entry_fail_origin(L, e, s, "[%s] host: '%.100s' is a router, "
+                                 "not a host", s->name, v);
+    } else if (!strcmp(k->name, "to")) {
+      if (find_node(t, v, &a->to))
+        return entry_fail_origin(L, e, s, "[%s] to: no node '%.100s' in the "
+                                 "topology", s->name, v);
+      if (topo_node_addr(t, a->to) == 0)
+        return entry_fail_origin(L, e, s, "[%s] to: '%.100s' has no address",
+                                 s->name, v);
+    } else if (!strcmp(k->name, "port")) {
+      a->port = (uint16_t)u;
+    } else if (!strcmp(k->name, "backlog")) {
+      a->backlog = (uint32_t)u;
+    } else if (!strcmp(k->name, "local_port")) {
+      a->local_port = (uint16_t)u;
+    } else if (!strcmp(k->name, "bytes")) {
+      a->bytes = u;
+    }
+  }
+  return 0;
+}
+
+/* The sock of action i (axiom d), now that every action is known. */
+static int resolve_action_sock(struct loader *L, size_t i)
+{
+  struct exp_config *c = L->c;
+  struct exp_action *a = &c->actions[i];
+  if (!action_uses(a->kind, "sock", NULL))
+    return 0;
+  char secname[300], ref[256];
+  snprintf(secname, sizeof secname, "action.%s", a->name);
+  const struct exp_section *s = section_get(L, secname, 0, 0);
+  const struct exp_entry *e = NULL;
+  for (size_t j = 0; s && j < s->n; j++)
+    if (!strcmp(s->e[j].key, "sock"))
+      e = &s->e[j];
+  assert(e); /* required, checked by resolve_action */
+  uint32_t nth = 0;
+  (void)parse_sock_ref(e->value, ref, sizeof ref, &nth);
+  size_t r = SIZE_MAX;
+  for (size_t j = 0; j < c->nactions && r == SIZE_MAX; j++)
+    if (!strcmp(c->actions[j].name, ref))
+      r = j;
+  if (r == SIZE_MAX)
+    return entry_fail_origin(L, e, s, "[%s] sock: no [action.%.100s] in the "
+                             "experiment", s->name, ref);
+  const struct exp_action *b = &c->actions[r];
+  if (b->kind != EXP_ACT_CONNECT && b->kind != EXP_ACT_LISTEN)
+    return entry_fail_origin(L, e, s, "[%s] sock: [action.%s] is a %s, not a "
+                             "connect or listen", s->name, b->name,
+                             exp__action_name(b->kind));
+  if (nth && b->kind != EXP_ACT_LISTEN)
+    return entry_fail_origin(L, e, s, "[%s] sock: '%.100s' needs a listen, "
+                             "[action.%s] is a connect", s->name, e->value,
+                             b->name);
+  if (!(b->at_ns < a->at_ns || (b->at_ns == a->at_ns && r < i)))
+    return entry_fail_origin(L, e, s, "[%s] sock: [action.%s] does not run "
+                             "before this action (at the same time, file "
+                             "order decides)", s->name, b->name);
+  if (b->host != a->host)
+    return entry_fail_origin(L, e, s, "[%s] sock: [action.%s] is on another "
+                             "host", s->name, b->name);
+  a->sock = r;
+  a->nth = nth;
+  return 0;
+}
+
 /* One value of a [sweep] list, checked as its key's type (topology
  * lookups wait for the points to be resolved). */
 static int sweep_value_check(struct loader *L, const struct exp_entry *e,
@@ -1120,7 +1414,8 @@ static int sweep_axis(struct loader *L, const struct exp_entry *e,
     return -1;
   }
   if ((kind == EXP_SEC_WORKLOAD || kind == EXP_SEC_FAULT ||
-       kind == EXP_SEC_TCP_GROUP) && !section_get(L, sec, 0, 0)) {
+       kind == EXP_SEC_ACTION || kind == EXP_SEC_TCP_GROUP) &&
+      !section_get(L, sec, 0, 0)) {
     fail(L, e->origin, e->line, "[sweep] %.100s: the file has no [%.100s]",
          e->key, sec);
     return -1;
@@ -1240,6 +1535,17 @@ static int resolve(struct loader *L)
       c->wl[c->nwl] = (struct exp_workload){0};
       if (resolve_workload(L, s, t, &c->wl[c->nwl++]))
         goto out;
+    } else if (s->kind == EXP_SEC_ACTION) {
+      struct exp_action *na =
+          realloc(c->actions, (c->nactions + 1) * sizeof *na);
+      if (!na) {
+        oom(L);
+        goto out;
+      }
+      c->actions = na;
+      c->actions[c->nactions] = (struct exp_action){0};
+      if (resolve_action(L, s, t, &c->actions[c->nactions++]))
+        goto out;
     } else if (s->kind == EXP_SEC_FAULT) {
       struct exp_fault *nf = realloc(c->faults, (c->nfaults + 1) * sizeof *nf);
       if (!nf) {
@@ -1252,6 +1558,9 @@ static int resolve(struct loader *L)
         goto out;
     }
   }
+  for (size_t i = 0; i < c->nactions; i++)
+    if (resolve_action_sock(L, i))
+      goto out;
   if (resolve_sweep(L))
     goto out;
   rc = 0;
@@ -1438,6 +1747,10 @@ static void print_table_section(const struct exp_config *c, FILE *f,
       continue;
     if (k->applies && (!wtype || strcmp(k->applies, wtype)))
       continue;
+    if (kind == EXP_SEC_ACTION &&
+        !action_uses((enum exp_action_kind)enum_index(EXP_ACT_CHOICES, wtype),
+                     k->name, NULL))
+      continue;
     const char *v = raw_value(c, secname, k->name);
     if (!v)
       v = k->def;
@@ -1474,7 +1787,7 @@ int exp_config_print(const struct exp_config *c, FILE *f)
 {
   print_table_section(c, f, "run", EXP_SEC_RUN, NULL);
   print_tcp(c, f, "tcp", &c->tcp, NULL);
-  size_t g = 0, w = 0;
+  size_t g = 0, w = 0, a = 0;
   for (size_t i = 0; i < c->nsec; i++) {
     const struct exp_section *s = &c->sec[i];
     switch (s->kind) {
@@ -1488,6 +1801,10 @@ int exp_config_print(const struct exp_config *c, FILE *f)
       break;
     case EXP_SEC_FAULT:
       print_table_section(c, f, s->name, EXP_SEC_FAULT, NULL);
+      break;
+    case EXP_SEC_ACTION:
+      print_table_section(c, f, s->name, EXP_SEC_ACTION,
+                          exp__action_name(c->actions[a++].kind));
       break;
     case EXP_SEC_RUN:
     case EXP_SEC_TCP:
@@ -1658,6 +1975,7 @@ static const char *type_name(const struct exp_key_desc *k, char *buf,
   case EXP_T_HOSTS: return "group|node";
   case EXP_T_LINK: return "link A-B";
   case EXP_T_PREFIX: return "prefix";
+  case EXP_T_SOCK: return "NAME|NAME#k";
   case EXP_T_LIST: return "list";
   }
   return "?";
@@ -1704,8 +2022,10 @@ void exp_config_list(FILE *f)
       {EXP_SEC_WORKLOAD, "server", "  type = server", "workload.NAME"},
       {EXP_SEC_WORKLOAD, "client", "  type = client", "workload.NAME"},
       {EXP_SEC_WORKLOAD, "syn_flood", "  type = syn_flood", "workload.NAME"},
-      {EXP_SEC_FAULT, NULL, "[fault.NAME]: something that breaks at a time",
-       "fault.NAME"},
+      {EXP_SEC_FAULT, NULL, "[fault.NAME]: something that breaks at a time "
+       "(with [action.NAME], the timeline)", "fault.NAME"},
+      {EXP_SEC_ACTION, NULL, "[action.NAME]: a socket call at a time (with "
+       "[fault.NAME], the timeline)", "action.NAME"},
       {EXP_SEC_SWEEP, NULL, "[sweep]: run every combination of values",
        "sweep"},
   };

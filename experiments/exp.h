@@ -119,6 +119,9 @@ const char *exp_config_db(const struct exp_config *c);
 const char *exp_config_pcap(const struct exp_config *c); /* "" when off */
 enum exp_trace exp_config_trace(const struct exp_config *c);
 
+/* The same as one malloc'd string (free it); NULL when out of memory. */
+char *exp_config_text(const struct exp_config *c);
+
 /* The runs of c's [sweep]: the cartesian product of its value lists (the
  * first key varies slowest, as nested loops in file order), each point
  * `replications` times with seeds seed, seed+1, ... (innermost). Without a
@@ -149,18 +152,39 @@ struct exp_run_result {
   int exit_code;            /* as returned */
 };
 
+/* How exp_run runs: all zero is the plain `tcpsim run FILE`. */
+struct exp_run_opts {
+  const char *db;      /* results database; NULL: run.db */
+  const char *pcap;    /* pcap directory; NULL: run.pcap; "" off */
+  bool pcap_per_run;   /* files in PCAP/run-<id>/ (sweeps: one per run) */
+  bool progress;       /* a progress line on stderr */
+  bool quiet;          /* no summary on stdout */
+  bool brief;          /* the summary without database path and queries */
+  int64_t run_id;      /* 0: the next free id; else this (free) id */
+};
+
 /* Run one experiment (a config without [sweep], or one point of
  * exp_sweep_expand) into its results database: build the topology, install
  * TCP, record at the configured trace level, start the workloads, schedule
  * the faults, run to the duration, end the run, print a summary on stdout.
- * db_override / pcap_override replace run.db / run.pcap when not NULL
- * (pcap "" turns capture off). progress_tty: a progress line on stderr.
  * SIGINT during the run stops it (status 'interrupted'). Errors go to
  * stderr. Returns 0 (done), 1 (failed or interrupted), 2 (bad input:
- * topology, database path); *out (may be NULL) is filled in every case. */
-int exp_run(const struct exp_config *cfg, const char *db_override,
-            const char *pcap_override, bool progress_tty,
+ * topology, database path); *out (may be NULL) is filled in every case.
+ * opts may be NULL. */
+int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
             struct exp_run_result *out);
+
+/* The runs of a sweep (exp_sweep_expand's points) into one database, with
+ * up to jobs worker processes (jobs 1: one after another in this process).
+ * With several workers each run is written by its process to a private
+ * file and merged into the database when it ends; run ids are given out
+ * in sweep order before any run starts, so the database is the same for
+ * any jobs (wall times aside). Runs never started because of Ctrl-C or a
+ * bad-input failure are marked 'interrupted'. Returns the worst exit
+ * status of the runs (2 > 1 > 0). */
+int exp_sweep_run(struct exp_config *const *points, size_t n,
+                  const struct exp_run_opts *opts, unsigned jobs,
+                  bool progress);
 
 /* ====================================================================== */
 /* Command line                                                            */

@@ -19,12 +19,19 @@
  *       with the default where the file said nothing;
  *   (b) node ids are those topo_build gives (topo_group_find);
  *   (c) the raw sections reproduce the config: printing it
- *       (exp_config_print) and parsing the text again gives the same text.
+ *       (exp_config_print) and parsing the text again gives the same text;
+ *   (d) actions are in file order, which is also the order in which
+ *       actions at the same instant run; an action's sock names an action
+ *       that runs before it (earlier time, or the same time and earlier
+ *       in the file), on the same host, that is a connect (its socket),
+ *       or a listen (nth 0: the listener; nth k: the k-th connection it
+ *       accepted).
  */
 #ifndef TCPSIM_EXP_INT_H
 #define TCPSIM_EXP_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "experiments/exp.h"
@@ -40,6 +47,7 @@ enum exp_sec_kind {
   EXP_SEC_TCP_GROUP, /* [tcp.GROUP]: the same keys, for one host group */
   EXP_SEC_WORKLOAD,  /* [workload.NAME] */
   EXP_SEC_FAULT,     /* [fault.NAME] */
+  EXP_SEC_ACTION,    /* [action.NAME]: a socket call of the timeline */
   EXP_SEC_SWEEP      /* [sweep] */
 };
 
@@ -54,6 +62,7 @@ enum exp_key_type {
   EXP_T_HOSTS,  /* a host group or one node */
   EXP_T_LINK,   /* A-B: the link between nodes A and B */
   EXP_T_PREFIX, /* a.b.c.d/len */
+  EXP_T_SOCK,   /* [action.*] sock: NAME or NAME#k (k from 1) */
   EXP_T_LIST    /* [sweep]: comma-separated values of another key */
 };
 
@@ -129,6 +138,32 @@ struct exp_fault {
   uint32_t link_a, link_b;      /* link_down/link_up; UINT32_MAX otherwise */
 };
 
+enum exp_action_kind {
+  EXP_ACT_LISTEN, EXP_ACT_CONNECT, EXP_ACT_SEND, EXP_ACT_SHUTDOWN,
+  EXP_ACT_CLOSE, EXP_ACT_ABORT
+};
+#define EXP_ACT_CHOICES "listen|connect|send|shutdown|close|abort"
+
+struct exp_action {             /* [action.NAME] (axiom d) */
+  char *name;
+  int64_t at_ns;
+  enum exp_action_kind kind;
+  uint32_t host;                /* a host node */
+  uint16_t port;                /* listen: local; connect: remote */
+  uint32_t backlog;             /* listen */
+  uint32_t to;                  /* connect: the node; UINT32_MAX otherwise */
+  uint16_t local_port;          /* connect: 0 for an ephemeral port */
+  uint64_t bytes;               /* send */
+  size_t sock;                  /* send..abort: index of the connect or
+                                   listen action; SIZE_MAX otherwise */
+  uint32_t nth;                 /* 0: that action's own socket; k >= 1:
+                                   the k-th connection its listener
+                                   accepted */
+};
+
+/* "listen", "connect"...; "?" for other values. */
+const char *exp__action_name(enum exp_action_kind k);
+
 struct exp_tcp_group {
   char *group;
   uint32_t first_node, count;
@@ -164,6 +199,8 @@ struct exp_config {
   size_t nwl;
   struct exp_fault *faults;
   size_t nfaults;
+  struct exp_action *actions;   /* [fault.*] and [action.*]: the timeline */
+  size_t nactions;
   /* [sweep] (empty in the configs exp_sweep_expand makes) */
   struct exp_sweep_axis *axes;
   size_t naxes;
@@ -176,5 +213,9 @@ struct exp_config {
 /* The value of key in workload wl (every key of its type is there, axiom
  * a); NULL for a key of another type. */
 const char *exp__workload_get(const struct exp_workload *wl, const char *key);
+
+/* sqlite3 queries to paste, for runs first..last of db (runner.c). */
+void exp__print_queries(FILE *f, const char *db, int64_t first, int64_t last,
+                        enum exp_trace trace);
 
 #endif /* TCPSIM_EXP_INT_H */

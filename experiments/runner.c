@@ -20,14 +20,17 @@
  * is sent). Workload i runs as process id i + 1, which is what a `kill`
  * fault kills on its node.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "experiments/exp_int.h"
+#include "experiments/timeline.h"
 #include "experiments/workload.h"
 #include "results/results.h"
 #include "tcpsim_version.h"
@@ -61,6 +64,8 @@ struct run_wl {
   struct exp_wl_client *cli;
   struct exp_wl_flood **flood; /* one per attacking host */
   size_t nflood;
+  struct exp_timeline *tl;     /* the [action.*] calls: in rw[0] only (the
+                                  array always has one element) */
 };
 
 struct run_fault {
@@ -86,6 +91,16 @@ static int64_t gap_of(const struct exp_workload *wl, const char *key)
     return SIM_S;
   double gap = 1e9 / per_s;
   return gap < 1 ? 1 : (int64_t)(gap + 0.5);
+}
+
+/* A time key of a workload; 0 when unset ("": not given). */
+static int64_t time_of(const struct exp_workload *wl, const char *key)
+{
+  int64_t ns = 0;
+  const char *s = exp__workload_get(wl, key);
+  if (s && *s && exp__parse_time(s, &ns) != 0)
+    ns = 0;
+  return ns;
 }
 
 static enum exp_wl_rate arrival_of(const struct exp_workload *wl)
@@ -195,6 +210,11 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
           .response_bytes = wl_uint(wl, "response_bytes"),
           .close = srv_close_of(exp__workload_get(wl, "close")),
           .owner = (uint32_t)i + 1, .hook = hook};
+      int restart = 1;
+      const char *rs = exp__workload_get(wl, "restart");
+      if (rs)
+        (void)exp__parse_bool(rs, &restart);
+      sc.restart = restart != 0;
       rc = exp_wl_server_start(m, w, &sc, &rw[i].srv);
       break;
     }
@@ -211,17 +231,35 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
       const char *ka = exp__workload_get(wl, "keepalive");
       if (ka)
         (void)exp__parse_bool(ka, &keep);
+      /* per-socket keepalive times (TCP_OPT_KEEPIDLE...); unset keys stay
+       * 0, which leaves the host's tcp keepidle/keepintvl/keepcnt */
+      int64_t kidle = 0, kintvl = 0, retry_ns = 0;
+      const char *v = exp__workload_get(wl, "keepalive_idle");
+      if (v && *v)
+        (void)exp__parse_time(v, &kidle);
+      v = exp__workload_get(wl, "keepalive_interval");
+      if (v && *v)
+        (void)exp__parse_time(v, &kintvl);
+      v = exp__workload_get(wl, "retry_delay");
+      if (v && *v)
+        (void)exp__parse_time(v, &retry_ns);
       struct exp_wl_client_cfg cc = {
           .nodes = nodes, .n_nodes = wl->count,
           .server_addr = sim_node_addr(w, target),
           .server_port = (uint16_t)port, .rate = arrival_of(wl),
           .gap_ns = gap_of(wl, "rate"),
-          .count = (uint32_t)wl_uint(wl, "count"), .start_ns = sim_now(w),
+          .count = (uint32_t)wl_uint(wl, "count"),
+          .start_ns = sim_now(w) + time_of(wl, "start"),
+          .stop_ns = time_of(wl, "stop"),
           .request_bytes = wl_uint(wl, "request_bytes"),
           .response_bytes = response_for(cfg, target, port),
           .close = cli_close_of(exp__workload_get(wl, "close")),
           .local_port = (uint16_t)wl_uint(wl, "local_port"),
-          .keepalive = keep != 0, .owner = (uint32_t)i + 1,
+          .keepalive = keep != 0, .keepidle_ns = kidle,
+          .keepintvl_ns = kintvl,
+          .keepcnt = (uint8_t)wl_uint(wl, "keepalive_count"),
+          .retries = (uint32_t)wl_uint(wl, "retries"),
+          .retry_gap_ns = retry_ns, .owner = (uint32_t)i + 1,
           .instance = (uint32_t)i, .hook = hook};
       rc = exp_wl_client_start(m, w, &cc, &rw[i].cli);
       break;
@@ -248,7 +286,9 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
             .target_port = (uint16_t)wl_uint(wl, "port"), .src_prefix = pfx,
             .src_prefix_len = (uint8_t)plen,
             .rate = r == EXP_WL_RATE_BACK_TO_BACK ? EXP_WL_RATE_POISSON : r,
-            .gap_ns = gap_of(wl, "rate"), .start_ns = sim_now(w)};
+            .gap_ns = gap_of(wl, "rate"),
+            .start_ns = sim_now(w) + time_of(wl, "start"),
+            .stop_ns = time_of(wl, "stop")};
         rc = exp_wl_flood_start(w, &fc, &rw[i].flood[k]);
         if (rc == SIM_OK)
           rw[i].nflood++;
@@ -264,6 +304,22 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
       return RUN_FAILED;
     }
   }
+  /* The [action.*] calls, after the workloads: at one instant, a
+   * workload's start comes first, then the calls, then the faults. */
+  if (cfg->nactions) {
+    for (size_t i = 0; i < cfg->nactions; i++)
+      if (sim_node_kind(w, cfg->actions[i].host) != SIM_NODE_HOST) {
+        fprintf(stderr, "tcpsim run: [action.%s] host: '%s' is not a host\n",
+                cfg->actions[i].name, sim_node_name(w, cfg->actions[i].host));
+        return RUN_BAD_INPUT;
+      }
+    int rc = exp__timeline_start(cfg, w, m, rec, &rw[0].tl);
+    if (rc != TCP_OK) {
+      fprintf(stderr, "tcpsim run: cannot start the [action.*] timeline: %s\n",
+              tcp_strerror(rc));
+      return RUN_FAILED;
+    }
+  }
   return RUN_OK;
 }
 
@@ -276,6 +332,8 @@ static void free_workloads(struct run_wl *rw, size_t n)
       exp_wl_flood_free(rw[i].flood[k]);
     free(rw[i].flood);
   }
+  if (rw)
+    exp__timeline_free(rw[0].tl);
   free(rw);
 }
 
@@ -343,14 +401,15 @@ static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
 /* Summary                                                                 */
 /* ====================================================================== */
 
+/* What the run did: its status line, one line per workload, the TCP
+ * module's counters. */
 static void print_summary(FILE *f, const struct exp_config *cfg,
-                          const struct run_wl *rw, const char *db_path,
+                          const struct run_wl *rw, struct tcp_module *m,
                           const struct exp_run_result *r)
 {
   fprintf(f, "run %" PRId64 " %s: %" PRIu64 " events, %.3f s wall, digest %s\n",
           r->run_id, r->status, r->events, (double)r->wall_ns / 1e9,
           r->digest[0] ? r->digest : "-");
-  fprintf(f, "results: %s\n", db_path);
   for (size_t i = 0; i < cfg->nwl; i++) {
     const struct exp_workload *wl = &cfg->wl[i];
     if (rw[i].cli) {
@@ -359,6 +418,8 @@ static void print_summary(FILE *f, const struct exp_config *cfg,
       fprintf(f, "  client %-12s %" PRIu64 " attempted, %" PRIu64
               " established, %" PRIu64 " completed, %" PRIu64 " failed",
               wl->name, st.attempted, st.established, st.completed, st.failed);
+      if (st.retried)
+        fprintf(f, ", %" PRIu64 " retried", st.retried);
       for (int e = 1; e < EXP_WL_ERR_SLOTS; e++)
         if (st.err[e])
           fprintf(f, ", %s %" PRIu64, tcp_errname(-e), st.err[e]);
@@ -367,8 +428,11 @@ static void print_summary(FILE *f, const struct exp_config *cfg,
       struct exp_wl_server_stats st;
       exp_wl_server_stats(rw[i].srv, &st);
       fprintf(f, "  server %-12s %" PRIu64 " accepted, %" PRIu64
-              " responded, %" PRIu64 " closed, %" PRIu64 " errors\n",
+              " responded, %" PRIu64 " closed, %" PRIu64 " errors",
               wl->name, st.accepted, st.responded, st.closed, st.errors);
+      if (st.restarts)
+        fprintf(f, ", %" PRIu64 " restarts", st.restarts);
+      fputc('\n', f);
     } else if (rw[i].nflood) {
       uint64_t sent = 0;
       for (size_t k = 0; k < rw[i].nflood; k++)
@@ -376,15 +440,50 @@ static void print_summary(FILE *f, const struct exp_config *cfg,
       fprintf(f, "  flood  %-12s %" PRIu64 " SYNs sent\n", wl->name, sent);
     }
   }
-  fprintf(f,
-          "try:\n"
-          "  sqlite3 %s \"SELECT outcome, count FROM v_conn_outcomes WHERE "
-          "run_id=%" PRId64 "\"\n"
-          "  sqlite3 %s \"SELECT t_ns, node, conn_id, from_state, to_state, "
-          "cause FROM transitions WHERE run_id=%" PRId64 " ORDER BY idx\"\n"
-          "  sqlite3 %s \"SELECT conn_id, kind, local, remote, error, "
-          "final_state FROM connections WHERE run_id=%" PRId64 "\"\n",
-          db_path, r->run_id, db_path, r->run_id, db_path, r->run_id);
+  if (rw[0].tl) {
+    struct exp_timeline_stats ts;
+    exp__timeline_stats(rw[0].tl, &ts);
+    fprintf(f, "  actions %" PRIu64 " calls: %" PRIu64 " ok, %" PRIu64
+            " failed; %" PRIu64 " accepted, %" PRIu64 " established, %" PRIu64
+            " ended by an error, %" PRIu64 " bytes read\n",
+            ts.calls, ts.ok, ts.failed, ts.accepted, ts.established,
+            ts.conn_errors, ts.bytes_read);
+  }
+  if (m) {
+    struct tcp_stats ts;
+    tcp_stats_get(m, &ts);
+    fprintf(f, "  tcp    %" PRIu64 " segments sent, %" PRIu64
+            " retransmitted, %" PRIu64 " RSTs sent, SYN queue drops %" PRIu64
+            ", accept queue drops %" PRIu64 "\n",
+            ts.segs_out, ts.retransmits, ts.rst_out, ts.syn_queue_drops,
+            ts.accept_queue_drops);
+  }
+}
+
+void exp__print_queries(FILE *f, const char *db, int64_t first, int64_t last,
+                        enum exp_trace trace)
+{
+  char runs[64];
+  if (first == last)
+    snprintf(runs, sizeof runs, "run_id=%" PRId64, first);
+  else
+    snprintf(runs, sizeof runs, "run_id BETWEEN %" PRId64 " AND %" PRId64,
+             first, last);
+  fprintf(f, "try:\n");
+  fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, outcome, count FROM "
+          "v_conn_outcomes WHERE %s\"\n", db, runs);
+  fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, opened_ns/1000000000"
+          " AS second, count(*) AS opened, round(avg(established_ns - "
+          "opened_ns)/1e6, 1) AS avg_setup_ms FROM connections WHERE %s AND "
+          "kind='active' GROUP BY run_id, second\"\n", db, runs);
+  if (trace == EXP_TRACE_SUMMARY)
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, name, value FROM "
+            "metrics WHERE %s\"\n", db, runs);
+  else
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, from_state, "
+            "to_state, count(*) AS n FROM transitions WHERE %s GROUP BY "
+            "run_id, from_state, to_state ORDER BY run_id, n DESC\"\n", db,
+            runs);
 }
 
 /* ====================================================================== */
@@ -404,29 +503,17 @@ static enum res_trace_level trace_level_of(enum exp_trace t)
   return RES_TRACE_SUMMARY;
 }
 
-static char *config_text(const struct exp_config *cfg)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f)
-    return NULL;
-  int rc = exp_config_print(cfg, f);
-  fclose(f);
-  if (rc != EXP_OK) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-int exp_run(const struct exp_config *cfg, const char *db_override,
-            const char *pcap_override, bool progress_tty,
+int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
             struct exp_run_result *out)
 {
+  static const struct exp_run_opts no_opts;
+  if (!opts)
+    opts = &no_opts;
   struct exp_run_result res = {.run_id = -1, .status = "failed"};
-  const char *db_path = db_override && *db_override ? db_override : cfg->db;
-  const char *pcap_dir = pcap_override ? pcap_override : cfg->pcap;
+  const char *db_path = opts->db && *opts->db ? opts->db : cfg->db;
+  const char *pcap_dir = opts->pcap ? opts->pcap : cfg->pcap;
+  bool progress_tty = opts->progress;
+  char pcap_buf[4200];
   struct topo *t = NULL;
   struct sim_world *w = NULL;
   struct tcp_module *m = NULL;
@@ -484,7 +571,7 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
     rc = RUN_BAD_INPUT;
     goto out;
   }
-  text = config_text(cfg);
+  text = exp_config_text(cfg);
   char wall[32] = "";
   time_t now = time(NULL);
   struct tm tmv;
@@ -495,7 +582,8 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
       .config = text, .seed = cfg->seed, .topology_path = cfg->topology,
       .topology_digest = digest, .version = TCPSIM_VERSION,
       .profile = tcp_profile_name(cfg->profile),
-      .trace_level = res_trace_level_name(level), .started_wall = wall};
+      .trace_level = res_trace_level_name(level), .started_wall = wall,
+      .topology_text = topo_text(t), .run_id = opts->run_id};
   if (res_run_begin(db, &info, &res.run_id) != RES_OK) {
     fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
     goto out;
@@ -512,6 +600,17 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
   if (res_recorder_attach(db, res.run_id, w, m, level, &rec) != RES_OK) {
     fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
     goto end_failed;
+  }
+  if (pcap_dir && *pcap_dir && opts->pcap_per_run) {
+    /* one directory per run of a sweep, made inside DIR */
+    if (mkdir(pcap_dir, 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "tcpsim run: pcap: cannot create %s: %s\n", pcap_dir,
+              strerror(errno));
+      goto end_failed;
+    }
+    snprintf(pcap_buf, sizeof pcap_buf, "%s/run-%" PRId64, pcap_dir,
+             res.run_id);
+    pcap_dir = pcap_buf;
   }
   if (pcap_dir && *pcap_dir &&
       res_pcap_open(w, pcap_dir, RES_PCAP_HOSTS, NULL, &pcap, msg,
@@ -540,7 +639,12 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
   bool stopped = false;
   double t0 = mono_seconds(), last = t0;
   g_run_world = w;
-  void (*old_handler)(int) = signal(SIGINT, run_on_sigint);
+  /* sigaction, not signal(): in strict C11 signal() resets the handler
+   * at delivery, and a second SIGINT (a sweep worker gets one from the
+   * terminal and one from its parent) would kill the process. */
+  struct sigaction sa = {.sa_handler = run_on_sigint}, old_sa;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_sa);
   for (int64_t until = slice;; until += slice) {
     if (until > end_ns)
       until = end_ns;
@@ -561,7 +665,7 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
   }
   if (progress_tty && last != t0)
     fprintf(stderr, "\r%60s\r", "");
-  signal(SIGINT, old_handler == SIG_ERR ? SIG_DFL : old_handler);
+  sigaction(SIGINT, &old_sa, NULL);
   g_run_world = NULL;
   res.wall_ns = (int64_t)((mono_seconds() - t0) * 1e9);
   res.events = sim_events_processed(w);
@@ -588,7 +692,12 @@ int exp_run(const struct exp_config *cfg, const char *db_override,
       res.conns_failed += st.failed;
     }
   }
-  print_summary(stdout, cfg, rw, db_path, &res);
+  if (!opts->quiet)
+    print_summary(stdout, cfg, rw, m, &res);
+  if (!opts->quiet && !opts->brief) {
+    printf("results: %s\n", db_path);
+    exp__print_queries(stdout, db_path, res.run_id, res.run_id, cfg->trace);
+  }
   goto out;
 
 end_failed:

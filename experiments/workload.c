@@ -40,6 +40,7 @@ struct sconn {                 /* one accepted connection of a server */
 struct lis {
   struct exp_wl_server *srv;
   struct tcp_sock *s;          /* NULL once stopped */
+  struct sim_event boot_ev;    /* restart: listen again after a boot */
   uint32_t node;
 };
 
@@ -51,6 +52,8 @@ struct exp_wl_server {
   struct lis *lis;
   size_t nlis;
   struct sconn *head;
+  bool subscribed;             /* to the world's host events (restart) */
+  bool stopped;
   struct exp_wl_server_stats st;
 };
 
@@ -290,6 +293,63 @@ static void lis_acceptable(struct tcp_sock *l, void *ctx)
 
 static const struct tcp_callbacks lis_cb = { .acceptable = lis_acceptable };
 
+/* A new listening socket for li; on failure nothing stays open. */
+static int lis_open(struct lis *li)
+{
+  struct exp_wl_server *srv = li->srv;
+  struct tcp_sock *s = NULL;
+  int rc = tcp_socket(srv->m, li->node, srv->cfg.owner, &lis_cb, li, &s);
+  if (rc == TCP_OK)
+    rc = tcp_bind(s, 0, srv->cfg.port);
+  if (rc == TCP_OK)
+    rc = tcp_listen(s, srv->cfg.backlog);
+  if (rc != TCP_OK) {
+    if (s)
+      (void)tcp_close(s);
+    return rc;
+  }
+  li->s = s;
+  return TCP_OK;
+}
+
+/* The host of li is up again: the old listener died with the power
+ * (tcp.h: a wiped socket stays unusable), so release it and listen on a
+ * new one, as a service started at boot. This runs from an event rather
+ * than from the host hook, because observers hear of a boot before the
+ * TCP module has handled it (sim/node.c). */
+static void lis_boot_ev(struct sim_world *w, struct sim_event *ev, void *arg)
+{
+  struct lis *li = arg;
+  struct exp_wl_server *srv = li->srv;
+  if (srv->stopped || !sim_node_is_up(w, li->node))
+    return; /* down again already: the next boot comes back here */
+  if (li->s)
+    (void)tcp_close(li->s);
+  li->s = NULL;
+  int rc = lis_open(li);
+  if (rc == TCP_OK) {
+    srv->st.listening++;
+    srv->st.restarts++;
+  }
+  hook(&srv->cfg.hook, w, li->node, 0, "listen",
+       rc == TCP_OK ? "boot" : tcp_errname(rc));
+}
+
+static void srv_host_event(void *ctx, struct sim_world *w, uint32_t node,
+                           enum sim_host_event ev, uint32_t epoch)
+{
+  struct exp_wl_server *srv = ctx;
+  (void)epoch;
+  if (ev != SIM_HOST_BOOT || srv->stopped)
+    return;
+  /* host events are rare: a scan of the listeners is fine */
+  for (size_t i = 0; i < srv->nlis; i++)
+    if (srv->lis[i].node == node && !sim_event_pending(&srv->lis[i].boot_ev))
+      (void)sim_schedule_in(w, &srv->lis[i].boot_ev, 0);
+}
+
+static const struct sim_trace_ops srv_trace_ops = { .host = srv_host_event };
+
 int exp_wl_server_start(struct tcp_module *m, struct sim_world *w,
                         const struct exp_wl_server_cfg *cfg,
                         struct exp_wl_server **out)
@@ -316,19 +376,23 @@ int exp_wl_server_start(struct tcp_module *m, struct sim_world *w,
     struct lis *li = &srv->lis[i];
     li->srv = srv;
     li->node = srv->nodes[i];
-    int rc = tcp_socket(m, li->node, cfg->owner, &lis_cb, li, &li->s);
-    if (rc == TCP_OK) {
-      srv->nlis = i + 1;
-      rc = tcp_bind(li->s, 0, cfg->port);
-    }
-    if (rc == TCP_OK)
-      rc = tcp_listen(li->s, cfg->backlog);
+    sim_event_init(&li->boot_ev, lis_boot_ev, li);
+    srv->nlis = i + 1;
+    int rc = lis_open(li);
     if (rc != TCP_OK) {
       exp_wl_server_free(srv);
       return rc;
     }
     srv->st.listening++;
     hook(&srv->cfg.hook, w, li->node, 0, "listen", NULL);
+  }
+  if (cfg->restart) {
+    int rc = sim_trace_subscribe(w, &srv_trace_ops, srv);
+    if (rc != SIM_OK) {
+      exp_wl_server_free(srv);
+      return TCP_ENOMEM;
+    }
+    srv->subscribed = true;
   }
   *out = srv;
   return TCP_OK;
@@ -338,7 +402,9 @@ void exp_wl_server_stop(struct exp_wl_server *srv)
 {
   if (!srv)
     return;
+  srv->stopped = true;
   for (size_t i = 0; i < srv->nlis; i++) {
+    sim_cancel(srv->w, &srv->lis[i].boot_ev);
     if (srv->lis[i].s)
       (void)tcp_close(srv->lis[i].s);
     srv->lis[i].s = NULL;
@@ -356,6 +422,8 @@ void exp_wl_server_free(struct exp_wl_server *srv)
   if (!srv)
     return;
   exp_wl_server_stop(srv);
+  if (srv->subscribed)
+    (void)sim_trace_unsubscribe(srv->w, &srv_trace_ops, srv);
   while (srv->head) {
     struct sconn *sc = srv->head;
     (void)tcp_abort(sc->s);

@@ -5,7 +5,8 @@
  * Three kinds, each configured by a plain struct that the experiment file
  * parser fills from its key/value sections:
  *   server     listens on every host of a node list, reads a request,
- *              answers with a response and closes by a policy;
+ *              answers with a response and closes by a policy; with
+ *              restart it listens again when one of its hosts boots;
  *   client     opens connections from every host of a node list at a rate
  *              (Poisson, fixed gap, or back to back), sends a request,
  *              reads the response and closes by a policy, with retries,
@@ -45,8 +46,9 @@
  *   client  "connect" (detail: the error name if it failed at once),
  *           "established", "response_done", "close", "abort", "retry",
  *           "failed", "truncated", "closed" (detail: error name);
- *   server  "listen", "accept", "response_sent", "close", "abort",
- *           "closed" (detail: error name).
+ *   server  "listen" (detail: "boot" when listening again after a reboot,
+ *           or the error name if that failed), "accept", "response_sent",
+ *           "close", "abort", "closed" (detail: error name).
  * detail may be NULL. t_ns is the world's time. */
 struct exp_wl_hook {
   void (*event)(void *ctx, uint32_t node, uint64_t conn_id, int64_t t_ns,
@@ -90,13 +92,18 @@ struct exp_wl_server_cfg {
   uint64_t response_bytes;  /* 0: no response, the close policy at once */
   enum exp_wl_srv_close close;
   uint32_t owner;           /* process id for tcp_kill_process */
+  bool restart;             /* listen again on a host that boots after a
+                               power-off (a service started at boot): app
+                               event "listen" with detail "boot" (or the
+                               error name) */
   int64_t abort_poll_ns;    /* ABORT: how often to check whether the
                                response is acknowledged; 0: 1 ms */
   struct exp_wl_hook hook;
 };
 
 struct exp_wl_server_stats {
-  uint64_t listening;       /* listeners opened */
+  uint64_t listening;       /* listeners opened, restarts included */
+  uint64_t restarts;        /* listeners opened again after a boot */
   uint64_t accepted;
   uint64_t responded;
   uint64_t closed;          /* closed or aborted by policy */
@@ -107,7 +114,8 @@ struct exp_wl_server_stats {
 struct exp_wl_server; /* opaque */
 
 /* Open the listeners now. TCP_E* on failure (the first error of a
- * listen; nothing stays open). */
+ * listen; nothing stays open). With cfg->restart the server watches the
+ * world's host events (sim_trace_subscribe) until it is freed. */
 int exp_wl_server_start(struct tcp_module *m, struct sim_world *w,
                         const struct exp_wl_server_cfg *cfg,
                         struct exp_wl_server **out);

@@ -63,7 +63,8 @@ static const char res_schema[] =
   " status TEXT NOT NULL CHECK(status IN ('running','done','failed','interrupted')),"
   " seed INTEGER NOT NULL, config TEXT, topology_path TEXT, topology_digest TEXT,"
   " software_version TEXT NOT NULL, profile TEXT, trace_level TEXT,"
-  " started_wall TEXT, events INTEGER, wall_ns INTEGER, result_digest TEXT);"
+  " started_wall TEXT, events INTEGER, wall_ns INTEGER, result_digest TEXT,"
+  " topology_text TEXT);"
   "CREATE TABLE IF NOT EXISTS params("
   " run_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT,"
   " PRIMARY KEY(run_id, key)) WITHOUT ROWID;"
@@ -323,10 +324,13 @@ int res_run_begin(struct res_db *db, const struct res_run_info *info,
     return RES_EINVAL;
   if ((r = res__commit(db)) != RES_OK)
     return r;
+  if (info->run_id < 0)
+    return RES_EINVAL;
   if (sqlite3_prepare_v2(db->h,
           "INSERT INTO runs(status,seed,config,topology_path,topology_digest,"
-          "software_version,profile,trace_level,started_wall)"
-          " VALUES('running',?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+          "software_version,profile,trace_level,started_wall,topology_text,"
+          "run_id) VALUES('running',?,?,?,?,?,?,?,?,?,?)", -1, &st,
+          NULL) != SQLITE_OK)
     return res__db_fail(db, 0, "insert run");
   /* SQLite integers are signed: the seed's bits are kept as int64. */
   sqlite3_bind_int64(st, 1, (int64_t)info->seed);
@@ -337,6 +341,11 @@ int res_run_begin(struct res_db *db, const struct res_run_info *info,
   res_bind_text(st, 6, info->profile);
   res_bind_text(st, 7, info->trace_level);
   res_bind_text(st, 8, info->started_wall);
+  res_bind_text(st, 9, info->topology_text);
+  if (info->run_id > 0)
+    sqlite3_bind_int64(st, 10, info->run_id);
+  else
+    sqlite3_bind_null(st, 10); /* the next free id */
   r = res__step(db, st, "insert run");
   sqlite3_finalize(st);
   if (r == RES_OK)
@@ -405,13 +414,14 @@ static uint64_t res_fnv(uint64_t h, const void *buf, size_t n)
 
 /* The tables and columns that make up a run's result, in a fixed order,
  * each ordered by its primary key. Wall-clock columns of runs (started_wall,
- * wall_ns), the status, events and the digest itself are left out; seed,
- * configuration, topology digest, version and trace level are in, since a
- * run is a function of them. */
+ * wall_ns), the status, events and the digest itself are left out, and so
+ * is the input as written (config text, params, topology path and text:
+ * they name files and directories of the machine that ran it); seed,
+ * topology digest, version, profile and trace level are in. So a run
+ * repeated from its stored configuration elsewhere has the same digest. */
 static const char *const res_digest_sql[] = {
-  "SELECT seed, config, topology_digest, software_version, profile,"
+  "SELECT seed, topology_digest, software_version, profile,"
   " trace_level FROM runs WHERE run_id=?1",
-  "SELECT * FROM params WHERE run_id=?1 ORDER BY key",
   "SELECT * FROM hosts WHERE run_id=?1 ORDER BY node",
   "SELECT * FROM links WHERE run_id=?1 ORDER BY link",
   "SELECT * FROM connections WHERE run_id=?1 ORDER BY conn_id",
@@ -482,4 +492,144 @@ int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
   }
   snprintf(out, 17, "%016" PRIx64, h);
   return RES_OK;
+}
+
+/* ====================================================================== */
+/* Loading and merging runs                                                */
+/* ====================================================================== */
+
+static char *res_col_dup(sqlite3_stmt *st, int c)
+{
+  const unsigned char *t = sqlite3_column_text(st, c);
+  return strdup(t ? (const char *)t : "");
+}
+
+int res_run_load(struct res_db *db, int64_t run_id, struct res_run_record *out)
+{
+  sqlite3_stmt *st = NULL;
+  int rc;
+
+  if (!db || !out)
+    return RES_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (sqlite3_prepare_v2(db->h,
+          "SELECT status, seed, config, topology_path, topology_digest,"
+          " topology_text, software_version, trace_level, result_digest"
+          " FROM runs WHERE run_id=?1", -1, &st, NULL) != SQLITE_OK)
+    return res__db_fail(db, 0, "load run");
+  sqlite3_bind_int64(st, 1, run_id);
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_DONE) {
+    sqlite3_finalize(st);
+    snprintf(db->msg, sizeof db->msg, "%s: no run %" PRId64, db->path, run_id);
+    return RES_EINVAL;
+  }
+  if (rc != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return res__db_fail(db, rc, "load run");
+  }
+  out->run_id = run_id;
+  out->status = res_col_dup(st, 0);
+  out->seed = (uint64_t)sqlite3_column_int64(st, 1);
+  out->config = res_col_dup(st, 2);
+  out->topology_path = res_col_dup(st, 3);
+  out->topology_digest = res_col_dup(st, 4);
+  out->topology_text = res_col_dup(st, 5);
+  out->version = res_col_dup(st, 6);
+  out->trace_level = res_col_dup(st, 7);
+  out->result_digest = res_col_dup(st, 8);
+  sqlite3_finalize(st);
+  if (!out->status || !out->config || !out->topology_path ||
+      !out->topology_digest || !out->topology_text || !out->version ||
+      !out->trace_level || !out->result_digest) {
+    res_run_record_free(out);
+    snprintf(db->msg, sizeof db->msg, "%s: out of memory", db->path);
+    return RES_ENOMEM;
+  }
+  return RES_OK;
+}
+
+void res_run_record_free(struct res_run_record *r)
+{
+  if (!r)
+    return;
+  free(r->status);
+  free(r->config);
+  free(r->topology_path);
+  free(r->topology_digest);
+  free(r->topology_text);
+  free(r->version);
+  free(r->trace_level);
+  free(r->result_digest);
+  memset(r, 0, sizeof *r);
+}
+
+/* Every table with a run_id column, runs first. */
+static const char *const res_run_tables[] = {
+  "runs", "params", "hosts", "links", "connections", "transitions",
+  "segments", "app_events", "host_events", "samples", "metrics",
+};
+
+int res_run_merge(struct res_db *db, const char *src_path, int64_t run_id)
+{
+  sqlite3_stmt *st = NULL;
+  char *emsg = NULL;
+  char sql[256];
+  int r = RES_OK;
+
+  if (!db || !src_path)
+    return RES_EINVAL;
+  if ((r = res__commit(db)) != RES_OK)
+    return r;
+  if (sqlite3_prepare_v2(db->h, "ATTACH DATABASE ?1 AS src", -1, &st,
+                         NULL) != SQLITE_OK)
+    return res__db_fail(db, 0, "attach");
+  sqlite3_bind_text(st, 1, src_path, -1, SQLITE_TRANSIENT);
+  r = res__step(db, st, "attach");
+  sqlite3_finalize(st);
+  if (r != RES_OK)
+    return r;
+  int64_t ver = res_pragma_int(db->h, "PRAGMA src.user_version", &r);
+  if (r != SQLITE_OK || ver != RES_SCHEMA_VERSION) {
+    snprintf(db->msg, sizeof db->msg,
+             "%s: not a results database of schema version %d", src_path,
+             RES_SCHEMA_VERSION);
+    r = RES_EVERSION;
+    goto detach;
+  }
+  r = RES_OK;
+  if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, &emsg) != SQLITE_OK)
+    goto fail;
+  snprintf(sql, sizeof sql, "DELETE FROM main.runs WHERE run_id=%" PRId64,
+           run_id);
+  if (sqlite3_exec(db->h, sql, NULL, NULL, &emsg) != SQLITE_OK)
+    goto fail;
+  for (size_t i = 0; i < sizeof res_run_tables / sizeof res_run_tables[0];
+       i++) {
+    snprintf(sql, sizeof sql,
+             "INSERT INTO main.%s SELECT * FROM src.%s WHERE run_id=%" PRId64,
+             res_run_tables[i], res_run_tables[i], run_id);
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &emsg) != SQLITE_OK)
+      goto fail;
+    if (i == 0 && sqlite3_changes(db->h) != 1) {
+      snprintf(db->msg, sizeof db->msg, "%s: no run %" PRId64, src_path,
+               run_id);
+      r = RES_EINVAL;
+      goto rollback;
+    }
+  }
+  if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, &emsg) != SQLITE_OK)
+    goto fail;
+  goto detach;
+fail:
+  snprintf(db->msg, sizeof db->msg, "%s: merging run %" PRId64 " from %s: %s",
+           db->path, run_id, src_path, emsg ? emsg : sqlite3_errmsg(db->h));
+  r = RES_EDB;
+rollback:
+  sqlite3_free(emsg);
+  emsg = NULL;
+  (void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+detach:
+  (void)sqlite3_exec(db->h, "DETACH DATABASE src", NULL, NULL, NULL);
+  return r;
 }

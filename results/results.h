@@ -23,7 +23,7 @@
 #include "tcp/tcp.h"
 
 /* Bump on any change of tables, columns or views users can see. */
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 
 #define RES_ERRORS(X)                                                  \
   X(OK,        0, "success")                                           \
@@ -72,6 +72,9 @@ struct res_run_info {
   const char *profile;         /* "linux", "bsd", "rfc793" */
   const char *trace_level;     /* as res_trace_level_name */
   const char *started_wall;    /* e.g. ISO 8601 */
+  const char *topology_text;   /* the topology, includes inlined (topo_text) */
+  int64_t run_id;              /* 0: the next free id; else this id (it must
+                                  be free: RES_EDB otherwise) */
 };
 
 /* Insert a runs row with status 'running' and commit it. */
@@ -85,6 +88,32 @@ int res_param(struct res_db *db, int64_t run_id, const char *key,
  * RES_EINVAL for another status. */
 int res_run_end(struct res_db *db, int64_t run_id, const char *status,
                 uint64_t events, int64_t wall_ns, const char *result_digest);
+
+/* A stored run as rerun needs it (res_run_load); free with
+ * res_run_record_free. Text fields are "" when NULL in the database. */
+struct res_run_record {
+  int64_t run_id;
+  char *status;
+  uint64_t seed;
+  char *config;
+  char *topology_path;
+  char *topology_digest;
+  char *topology_text;
+  char *version;
+  char *trace_level;
+  char *result_digest;
+};
+/* RES_EINVAL with a message naming the run when there is no such run. */
+int res_run_load(struct res_db *db, int64_t run_id, struct res_run_record *out);
+void res_run_record_free(struct res_run_record *r);
+
+/* Copy run run_id with all its rows from the results database at
+ * src_path (same schema version, written by another process) into db,
+ * replacing db's runs row of that id (a placeholder made by
+ * res_run_begin), in one transaction: either all of it lands or nothing.
+ * This is how parallel sweep workers, each writing its own file, end in
+ * one database with the run ids given out in sweep order. */
+int res_run_merge(struct res_db *db, const char *src_path, int64_t run_id);
 
 /* ====================================================================== */
 /* Recorder                                                                */

@@ -33,9 +33,16 @@ static void test_help_everywhere(void **state)
   assert_int_equal(tsup_run_tcpsim(&out, "--help", NULL), 0);
   assert_non_null(strstr(out, "usage: tcpsim COMMAND"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--help", NULL), 0);
-  assert_non_null(strstr(out, "usage: tcpsim run"));
-  free(out);
+  static const char *const cmds[] = {"run", "sweep", "rerun", "ping", "list",
+                                     "ladder", "fsm"};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    char want[64];
+    assert_int_equal(tsup_run_tcpsim(&out, cmds[i], "--help", NULL), 0);
+    snprintf(want, sizeof want, "usage: tcpsim %s", cmds[i]);
+    if (!strstr(out, want))
+      fail_msg("%s --help says:\n%s", cmds[i], out);
+    free(out);
+  }
   assert_int_equal(tsup_run_tcpsim(&out, "topo", "--help", NULL), 0);
   assert_non_null(strstr(out, "usage: tcpsim topo check"));
   free(out);
@@ -56,19 +63,19 @@ static void test_bad_input_exits_2(void **state)
   assert_int_equal(tsup_run_tcpsim(&out, "frobnicate", NULL), 2);
   assert_non_null(strstr(out, "unknown command 'frobnicate'"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--duration", "5parsecs", NULL), 2);
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--duration", "5parsecs", NULL), 2);
   assert_non_null(strstr(out, "bad --duration"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--seed", NULL), 2);
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--seed", NULL), 2);
   assert_non_null(strstr(out, "needs a value"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--bogus", NULL), 2);
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--bogus", NULL), 2);
   assert_non_null(strstr(out, "unknown option '--bogus'"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--to", "nosuchhost", NULL), 2);
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--to", "nosuchhost", NULL), 2);
   assert_non_null(strstr(out, "'nosuchhost' is not a host"));
   free(out);
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--topo", "/nonexistent/x.topo", NULL), 2);
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--topo", "/nonexistent/x.topo", NULL), 2);
   assert_non_null(strstr(out, "/nonexistent/x.topo"));
   free(out);
   assert_int_equal(tsup_run_tcpsim(&out, "topo", "check", NULL), 2);
@@ -105,17 +112,17 @@ static void test_topo_check_examples(void **state)
   }
 }
 
-static void test_default_run_prints_and_repeats(void **state)
+static void test_ping_prints_and_repeats(void **state)
 {
   (void)state;
   char *a, *b, *c;
-  assert_int_equal(tsup_run_tcpsim(&a, "run", NULL), 0);
+  assert_int_equal(tsup_run_tcpsim(&a, "ping", NULL), 0);
   assert_non_null(strstr(a, "first packet events:"));
   assert_non_null(strstr(a, "ping:"));
   assert_non_null(strstr(a, "rtt min/avg/max"));
   assert_non_null(strstr(a, "drops by reason:"));
-  assert_int_equal(tsup_run_tcpsim(&b, "run", NULL), 0);
-  assert_int_equal(tsup_run_tcpsim(&c, "run", "--seed", "2", NULL), 0);
+  assert_int_equal(tsup_run_tcpsim(&b, "ping", NULL), 0);
+  assert_int_equal(tsup_run_tcpsim(&c, "ping", "--seed", "2", NULL), 0);
   strip_wall_line(a);
   strip_wall_line(b);
   strip_wall_line(c);
@@ -126,11 +133,11 @@ static void test_default_run_prints_and_repeats(void **state)
   free(c);
 }
 
-static void test_run_reboot_is_shown(void **state)
+static void test_ping_reboot_is_shown(void **state)
 {
   (void)state;
   char *out;
-  assert_int_equal(tsup_run_tcpsim(&out, "run", "--topo",
+  assert_int_equal(tsup_run_tcpsim(&out, "ping", "--topo",
                                    "topologies/two-hosts.topo", "--show", "0",
                                    "--reboot", "server@100ms+50ms",
                                    "--duration", "300ms", NULL), 0);
@@ -156,7 +163,7 @@ static void test_sigint_stops_cleanly(void **state)
     if (chdir(TCPSIM_SOURCE_DIR) != 0)
       _exit(127);
     alarm(60); /* never outlive the test if the signal were ignored */
-    execl(TCPSIM_BINARY, TCPSIM_BINARY, "run", "--topo",
+    execl(TCPSIM_BINARY, TCPSIM_BINARY, "ping", "--topo",
           "topologies/star-1000.topo", "--interval", "1ms", "--duration",
           "100000s", "--show", "1", (char *)NULL);
     _exit(127);
@@ -196,8 +203,8 @@ int main(void)
       cmocka_unit_test(test_bad_input_exits_2),
       cmocka_unit_test(test_topo_check_reports_place),
       cmocka_unit_test(test_topo_check_examples),
-      cmocka_unit_test(test_default_run_prints_and_repeats),
-      cmocka_unit_test(test_run_reboot_is_shown),
+      cmocka_unit_test(test_ping_prints_and_repeats),
+      cmocka_unit_test(test_ping_reboot_is_shown),
       cmocka_unit_test(test_sigint_stops_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

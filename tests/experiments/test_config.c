@@ -19,6 +19,12 @@
 
 #define DIR TCPSIM_SOURCE_DIR "/experiments"
 #define DUMBBELL "[run]\ntopology = ../topologies/dumbbell.topo\n"
+/* a client workload, its keys from line 7 on */
+#define CLI DUMBBELL "[workload.w]\ntype = client\nhosts = client\n" \
+                     "server = server1\n"
+/* a listen at 500 ms on server1, the next section at line 8 */
+#define LIS DUMBBELL "[action.l]\nat = 500ms\ndo = listen\nhost = server1\n" \
+                     "port = 80\n"
 
 static struct exp_config *parse_ok(const char *text, const char *const *sets,
                                    size_t nsets)
@@ -298,6 +304,93 @@ static const struct bad_case bad_cases[] = {
      "t.ini:3: [workload.empty] needs a value for 'type'"},
     {DUMBBELL "[workload.a b]\ntype = server\n", NULL,
      "t.ini:3: unknown section [workload.a b] (see tcpsim list)"},
+    /* client keys */
+    {CLI "retries = many\n", NULL,
+     "t.ini:7: [workload.w] retries: 'many' is not a whole number in "
+     "0..1000000"},
+    {CLI "retry_delay = 5\n", NULL,
+     "t.ini:7: [workload.w] retry_delay: '5' is not a time (a number with "
+     "unit ns, us, ms, s or min)"},
+    {CLI "keepalive_idle = 10s\n", NULL,
+     "t.ini:7: [workload.w] keepalive_idle: needs keepalive = on"},
+    {CLI "keepalive = on\nkeepalive_interval = 0s\n", NULL,
+     "t.ini:8: [workload.w] keepalive_interval: '0s' is not in 1ns..3650 days"},
+    {CLI "keepalive = on\nkeepalive_count = 0\n", NULL,
+     "t.ini:8: [workload.w] keepalive_count: '0' is not a whole number in "
+     "1..255"},
+    {CLI "keepalive = on\nkeepalive_count = 256\n", NULL,
+     "t.ini:8: [workload.w] keepalive_count: '256' is not a whole number in "
+     "1..255"},
+    {DUMBBELL "[workload.w]\ntype = server\nhosts = server\nrestart = maybe\n",
+     NULL, "t.ini:6: [workload.w] restart: 'maybe' is not a boolean (on/off, "
+     "yes/no, true/false, 1/0)"},
+    {DUMBBELL "[workload.w]\ntype = server\nhosts = server\nretries = 1\n",
+     NULL, "t.ini:6: [workload.w] retries: not a key of a server workload "
+     "(see tcpsim list)"},
+    /* [action.NAME] */
+    {DUMBBELL "[action.a]\ndo = listen\nhost = server1\nport = 80\n", NULL,
+     "t.ini:3: [action.a] needs a value for 'at'"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = bind\nhost = server1\n", NULL,
+     "t.ini:5: [action.a] do: 'bind' is not one of "
+     "listen|connect|send|shutdown|close|abort"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nport = 80\n", NULL,
+     "t.ini:3: [action.a] needs a value for 'host'"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nhost = server1\n", NULL,
+     "t.ini:3: [action.a] do = listen needs 'port'"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nhost = server1\n"
+     "port = 70000\n", NULL,
+     "t.ini:7: [action.a] port: '70000' is not a whole number in 1..65535"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nhost = zeus\nport = 80\n",
+     NULL, "t.ini:6: [action.a] host: no node 'zeus' in the topology"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nhost = left\nport = 80\n",
+     NULL, "t.ini:6: [action.a] host: 'left' is a router, not a host"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = listen\nhost = server1\nport = 80\n"
+     "to = client1\n", NULL, "t.ini:8: [action.a] to: not used by do = listen"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = connect\nhost = client1\nport = 80\n",
+     NULL, "t.ini:3: [action.a] do = connect needs 'to'"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = connect\nhost = client1\nport = 80\n"
+     "to = left\n", NULL, "t.ini:8: [action.a] to: 'left' has no address"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = connect\nhost = client1\nport = 80\n"
+     "to = server1\nlocal_port = 65536\n", NULL,
+     "t.ini:9: [action.a] local_port: '65536' is not a whole number in 0..65535"},
+    {DUMBBELL "[action.a]\nat = 1s\ndo = close\nhost = client1\n", NULL,
+     "t.ini:3: [action.a] do = close needs 'sock'"},
+    {LIS "[action.b]\nat = 2s\ndo = send\nhost = server1\nsock = l#1\n", NULL,
+     "t.ini:8: [action.b] do = send needs 'bytes'"},
+    {LIS "[action.b]\nat = 2s\ndo = close\nhost = server1\nsock = l#0\n", NULL,
+     "t.ini:12: [action.b] sock: 'l#0' is not NAME or NAME#k (an action's "
+     "name, k from 1)"},
+    {LIS "[action.b]\nat = 2s\ndo = close\nhost = server1\nsock = ghost\n",
+     NULL, "t.ini:12: [action.b] sock: no [action.ghost] in the experiment"},
+    {LIS "[action.b]\nat = 2s\ndo = close\nhost = server1\nsock = l#1\n"
+     "[action.c]\nat = 3s\ndo = close\nhost = server1\nsock = b\n", NULL,
+     "t.ini:17: [action.c] sock: [action.b] is a close, not a connect or "
+     "listen"},
+    {LIS "[action.b]\nat = 400ms\ndo = close\nhost = server1\nsock = l#1\n",
+     NULL, "t.ini:12: [action.b] sock: [action.l] does not run before this "
+     "action (at the same time, file order decides)"},
+    {DUMBBELL "[action.b]\nat = 1s\ndo = close\nhost = server1\nsock = l\n"
+     "[action.l]\nat = 1s\ndo = listen\nhost = server1\nport = 80\n", NULL,
+     "t.ini:7: [action.b] sock: [action.l] does not run before this action (at "
+     "the same time, file order decides)"},
+    {LIS "[action.b]\nat = 2s\ndo = abort\nhost = server2\nsock = l#1\n",
+     NULL, "t.ini:12: [action.b] sock: [action.l] is on another host"},
+    {LIS "[action.c]\nat = 1s\ndo = connect\nhost = client1\nto = server1\n"
+     "port = 80\n[action.b]\nat = 2s\ndo = close\nhost = client1\n"
+     "sock = c#1\n", NULL,
+     "t.ini:18: [action.b] sock: 'c#1' needs a listen, [action.c] is a "
+     "connect"},
+    {LIS "[action.b]\nat = 2s\ndo = send\nhost = server1\nsock = l#1\n"
+     "bytes = 0\n", NULL,
+     "t.ini:13: [action.b] bytes: '0' is not a whole number in 1..4294967295"},
+    {DUMBBELL, "action.x.at=1s",
+     "t.ini: [action.x] needs a value for 'do'"},
+    {DUMBBELL "[workload.f]\ntype = syn_flood\nhosts = client\n"
+     "target = server1\nstart = 2s\nstop = 1s\n", NULL,
+     "t.ini:8: [workload.f] stop: must be later than start (2s)"},
+    {DUMBBELL "[workload.c]\ntype = client\nhosts = client\n"
+     "server = server1\nstop = 0\n", NULL,
+     "t.ini:7: [workload.c] stop: must be later than start (0)"},
 };
 
 static void test_bad_files(void **state)
@@ -317,6 +410,109 @@ static void test_bad_files(void **state)
       fail_msg("case %zu:\n  got:  %s\n  want: %s", i, err, b->msg);
     assert_null(c);
   }
+}
+
+/* Timeline actions and the new client and server keys, resolved. */
+static const char timeline_text[] =
+    DUMBBELL
+    "[workload.srv]\ntype = server\nhosts = server\nrestart = off\n"
+    "[workload.cli]\ntype = client\nhosts = client\nserver = server1\n"
+    "retries = 3\nretry_delay = 250ms\nkeepalive = on\n"
+    "keepalive_idle = 10s\nkeepalive_interval = 2s\nkeepalive_count = 5\n"
+    "[action.close_srv]\nat = 2s\ndo = close\nhost = server1\n"
+    "sock = lis#2\n"
+    "[action.lis]\nat = 0\ndo = listen\nhost = server1\nport = 7\n"
+    "[action.c]\nat = 1s\ndo = connect\nhost = client1\nto = server1\n"
+    "port = 7\nlocal_port = 4000\n"
+    "[action.data]\nat = 1s\ndo = send\nhost = client1\nsock = c\n"
+    "bytes = 1200\n"
+    "[action.half]\nat = 3s\ndo = shutdown\nhost = client1\nsock = c\n"
+    "[action.rst]\nat = 4s\ndo = abort\nhost = client1\nsock = c\n"
+    "[fault.boom]\nat = 1s\naction = reboot\nnode = server1\n";
+
+static void test_timeline_and_new_keys(void **state)
+{
+  (void)state;
+  struct exp_config *c = parse_ok(timeline_text, NULL, 0);
+  assert_string_equal(exp__workload_get(&c->wl[0], "restart"), "off");
+  assert_string_equal(exp__workload_get(&c->wl[1], "retries"), "3");
+  assert_string_equal(exp__workload_get(&c->wl[1], "retry_delay"), "250ms");
+  assert_string_equal(exp__workload_get(&c->wl[1], "keepalive_idle"), "10s");
+  assert_string_equal(exp__workload_get(&c->wl[1], "keepalive_interval"), "2s");
+  assert_string_equal(exp__workload_get(&c->wl[1], "keepalive_count"), "5");
+  assert_int_equal(c->nfaults, 1);
+  assert_int_equal(c->nactions, 6);
+  const struct exp_action *a = c->actions;
+  assert_string_equal(a[0].name, "close_srv");
+  assert_int_equal(a[0].kind, EXP_ACT_CLOSE);
+  assert_int_equal(a[0].at_ns, 2 * SIM_S);
+  assert_int_equal(a[0].sock, 1); /* lis: later in the file, earlier in time */
+  assert_int_equal(a[0].nth, 2);
+  assert_int_equal(a[1].kind, EXP_ACT_LISTEN);
+  assert_int_equal(a[1].port, 7);
+  assert_int_equal(a[1].backlog, 128);
+  assert_int_equal(a[1].sock, SIZE_MAX);
+  assert_int_equal(a[1].to, UINT32_MAX);
+  assert_int_equal(a[2].kind, EXP_ACT_CONNECT);
+  assert_int_equal(a[2].local_port, 4000);
+  assert_int_not_equal(a[2].to, UINT32_MAX);
+  assert_int_not_equal(a[2].to, a[2].host);
+  assert_int_equal(a[1].host, a[2].to);
+  /* the same instant as the connect, after it in the file */
+  assert_int_equal(a[3].kind, EXP_ACT_SEND);
+  assert_int_equal(a[3].bytes, 1200);
+  assert_int_equal(a[3].sock, 2);
+  assert_int_equal(a[3].nth, 0);
+  assert_int_equal(a[4].kind, EXP_ACT_SHUTDOWN);
+  assert_int_equal(a[5].kind, EXP_ACT_ABORT);
+  /* canonical text: per action only the keys its call takes */
+  char *t = print_text(c);
+  assert_non_null(strstr(t, "[action.lis]\nat = 0\ndo = listen\nhost = "
+                            "server1\nport = 7\nbacklog = 128\n\n"));
+  assert_non_null(strstr(t, "[action.c]\nat = 1s\ndo = connect\nhost = "
+                            "client1\nport = 7\nto = server1\nlocal_port = "
+                            "4000\n\n"));
+  assert_non_null(strstr(t, "[action.half]\nat = 3s\ndo = shutdown\nhost = "
+                            "client1\nsock = c\n\n"));
+  assert_non_null(strstr(t, "restart = off\n"));
+  struct exp_config *d = parse_ok(t, NULL, 0);
+  char *t2 = print_text(d);
+  assert_string_equal(t, t2);
+  free(t);
+  free(t2);
+  exp_config_free(d);
+  exp_config_free(c);
+
+  /* defaults of the new keys */
+  c = parse_ok(DUMBBELL "[workload.s]\ntype = server\nhosts = server\n"
+               "[workload.k]\ntype = client\nhosts = client\n"
+               "server = server1\n", NULL, 0);
+  assert_string_equal(exp__workload_get(&c->wl[0], "restart"), "on");
+  assert_string_equal(exp__workload_get(&c->wl[1], "retries"), "0");
+  assert_string_equal(exp__workload_get(&c->wl[1], "retry_delay"), "1s");
+  assert_string_equal(exp__workload_get(&c->wl[1], "keepalive_idle"), "");
+  assert_string_equal(exp__workload_get(&c->wl[1], "keepalive_count"), "");
+  exp_config_free(c);
+
+  /* --set and [sweep] reach actions too */
+  const char *sets[] = {"action.data.bytes=99", "action.c.port=8"};
+  c = parse_ok(timeline_text, sets, 2);
+  assert_int_equal(c->actions[3].bytes, 99);
+  assert_int_equal(c->actions[2].port, 8);
+  exp_config_free(c);
+  struct exp_config **v;
+  size_t n;
+  char err[512];
+  char text[4096];
+  snprintf(text, sizeof text, "%s[sweep]\naction.c.at = 1s, 3s\n",
+           timeline_text);
+  c = parse_ok(text, NULL, 0);
+  /* at 3 s the connect comes after the send at 1 s that uses it */
+  assert_int_equal(exp_sweep_expand(c, &v, &n, err, sizeof err), EXP_EINVAL);
+  assert_string_equal(err, "t.ini:38: [action.data] sock: [action.c] does not "
+                           "run before this action (at the same time, file "
+                           "order decides)");
+  exp_config_free(c);
 }
 
 static void test_sweep_expand(void **state)
@@ -438,6 +634,12 @@ static void test_list_command(void **state)
   assert_non_null(strstr(out, "workload.NAME.src_prefix"));
   assert_non_null(strstr(out, "fault.NAME.link"));
   assert_non_null(strstr(out, "sweep.replications"));
+  assert_non_null(strstr(out, "action.NAME.sock"));
+  assert_non_null(strstr(out, "action.NAME.do"));
+  assert_non_null(strstr(out, "listen|connect|send|shutdown|close|abort"));
+  assert_non_null(strstr(out, "workload.NAME.retry_delay"));
+  assert_non_null(strstr(out, "workload.NAME.keepalive_interval"));
+  assert_non_null(strstr(out, "workload.NAME.restart"));
   free(out);
   assert_int_equal(tsup_run_tcpsim(&out, "list", "--help", NULL), 0);
   assert_non_null(strstr(out, "usage: tcpsim list"));
@@ -457,6 +659,7 @@ int main(void)
       cmocka_unit_test(test_msl_order),
       cmocka_unit_test(test_set_overrides),
       cmocka_unit_test(test_bad_files),
+      cmocka_unit_test(test_timeline_and_new_keys),
       cmocka_unit_test(test_sweep_expand),
       cmocka_unit_test(test_sweep_bad_point),
       cmocka_unit_test(test_round_trip),

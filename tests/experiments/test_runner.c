@@ -74,7 +74,7 @@ static void test_handshake_rows(void **state)
   temp_db(path, sizeof path);
   struct exp_config *c = load(NULL, 0);
   struct exp_run_result r;
-  assert_int_equal(exp_run(c, path, NULL, false, &r), 0);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &r), 0);
   assert_string_equal(r.status, "done");
   assert_true(r.run_id > 0);
   assert_int_equal(strlen(r.digest), 16);
@@ -129,11 +129,11 @@ static void test_digest_repeats_and_seed_changes_it(void **state)
                                "workload.client.count=5", "run.seed=2"};
   struct exp_run_result a, b, d;
   struct exp_config *c = load(poisson, 2);
-  assert_int_equal(exp_run(c, path, NULL, false, &a), 0);
-  assert_int_equal(exp_run(c, path, NULL, false, &b), 0);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &a), 0);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &b), 0);
   exp_config_free(c);
   c = load(seed2, 3);
-  assert_int_equal(exp_run(c, path, NULL, false, &d), 0);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &d), 0);
   exp_config_free(c);
   assert_true(b.run_id == a.run_id + 1);
   assert_string_equal(a.digest, b.digest);
@@ -155,7 +155,7 @@ static void test_bad_topology(void **state)
   c->topology = strdup("/nonexistent/tcpsim-missing.topo");
   assert_non_null(c->topology);
   struct exp_run_result r;
-  assert_int_equal(exp_run(c, path, NULL, false, &r), 2);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &r), 2);
   assert_string_equal(r.status, "failed");
   assert_true(r.run_id < 0);
   exp_config_free(c);
@@ -163,7 +163,7 @@ static void test_bad_topology(void **state)
 
   /* A database path that cannot be opened is bad input too. */
   c = load(NULL, 0);
-  assert_int_equal(exp_run(c, "/nonexistent/dir/x.db", NULL, false, &r), 2);
+  assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = "/nonexistent/dir/x.db"}, &r), 2);
   exp_config_free(c);
 }
 

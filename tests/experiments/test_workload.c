@@ -481,6 +481,91 @@ static void test_refused_with_retries(void **state)
   free_world(&t);
 }
 
+/* ====================================================================== */
+/* Server restart                                                          */
+/* ====================================================================== */
+
+struct listen_log {
+  int listens, boots;
+  int64_t boot_t_ns;
+};
+
+static void log_listen(void *ctx, uint32_t node, uint64_t conn_id,
+                       int64_t t_ns, const char *what, const char *detail)
+{
+  struct listen_log *lg = ctx;
+  if (strcmp(what, "listen") != 0)
+    return;
+  lg->listens++;
+  if (detail && !strcmp(detail, "boot")) {
+    lg->boots++;
+    lg->boot_t_ns = t_ns;
+  }
+}
+
+/* A server whose host reboots (off at 1 s for 500 ms) listens again at
+ * boot with restart, and not without; a client every 100 ms sees it. */
+static void run_reboot(bool restart, bool stop_first,
+                       struct exp_wl_server_stats *ss_before,
+                       struct exp_wl_server_stats *ss,
+                       struct exp_wl_client_stats *cs, struct listen_log *lg)
+{
+  struct tworld t;
+  pair_world(&t, 1, NULL);
+  struct exp_wl_server_cfg scfg;
+  struct exp_wl_client_cfg ccfg;
+  server_cfg(&t, &scfg, EXP_WL_SRV_WAIT);
+  scfg.restart = restart;
+  memset(lg, 0, sizeof *lg);
+  scfg.hook = (struct exp_wl_hook){log_listen, lg};
+  client_cfg(&t, &ccfg, EXP_WL_CLI_CLIENT_FIRST);
+  ccfg.count = 0;
+  ccfg.stop_ns = 3 * SIM_S;
+  struct exp_wl_server *srv;
+  struct exp_wl_client *cl;
+  assert_int_equal(exp_wl_server_start(t.m, t.w, &scfg, &srv), TCP_OK);
+  assert_int_equal(exp_wl_client_start(t.m, t.w, &ccfg, &cl), TCP_OK);
+  assert_int_equal(sim_run(t.w, 1 * SIM_S), SIM_OK);
+  exp_wl_server_stats(srv, ss_before);
+  assert_int_equal(sim_node_reboot(t.w, t.server, 500 * SIM_MS), SIM_OK);
+  if (stop_first)
+    exp_wl_server_stop(srv);
+  assert_int_equal(sim_run(t.w, 4 * SIM_S), SIM_OK);
+  exp_wl_server_stats(srv, ss);
+  exp_wl_client_stats(cl, cs);
+  exp_wl_client_free(cl);
+  exp_wl_server_free(srv);
+  free_world(&t);
+}
+
+static void test_server_restart_after_reboot(void **state)
+{
+  struct exp_wl_server_stats before, ss;
+  struct exp_wl_client_stats cs;
+  struct listen_log lg;
+  run_reboot(true, false, &before, &ss, &cs, &lg);
+  assert_int_equal(ss.restarts, 1);
+  assert_int_equal(ss.listening, 2);
+  assert_int_equal(lg.listens, 2);
+  assert_int_equal(lg.boots, 1);
+  assert_int_equal(lg.boot_t_ns, 1500 * SIM_MS);
+  /* accepting again: a connection every 100 ms from 1.5 s to 3 s */
+  assert_true(ss.accepted - before.accepted >= 14);
+  assert_int_equal(exp_wl_client_errs(&cs, TCP_ECONNREFUSED), 0);
+
+  /* without restart: refused after the boot */
+  run_reboot(false, false, &before, &ss, &cs, &lg);
+  assert_int_equal(ss.restarts, 0);
+  assert_int_equal(lg.listens, 1);
+  assert_int_equal(ss.accepted, before.accepted);
+  assert_true(exp_wl_client_errs(&cs, TCP_ECONNREFUSED) >= 14);
+
+  /* stopped servers do not come back */
+  run_reboot(true, true, &before, &ss, &cs, &lg);
+  assert_int_equal(ss.restarts, 0);
+  assert_int_equal(lg.boots, 0);
+}
+
 static void test_ports_exhausted(void **state)
 {
   struct tcp_settings set;
@@ -699,6 +784,7 @@ int main(void)
     cmocka_unit_test(test_back_to_back),
     cmocka_unit_test(test_back_to_back_sync_failures),
     cmocka_unit_test(test_refused_with_retries),
+    cmocka_unit_test(test_server_restart_after_reboot),
     cmocka_unit_test(test_ports_exhausted),
     cmocka_unit_test(test_syn_flood),
     cmocka_unit_test(test_bad_configs),

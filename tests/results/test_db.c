@@ -408,6 +408,70 @@ static void test_digest_repeatable(void **state)
   assert_string_equal(d1, d3);
 }
 
+/* Explicit run ids, and a run copied from another database file into a
+ * placeholder (what parallel sweeps do): the same rows, the same digest,
+ * all or nothing. */
+static void test_merge_and_explicit_ids(void **state)
+{
+  (void)state;
+  const char *ps = tpath("merge-src.db");
+  char src_path[512];
+  snprintf(src_path, sizeof src_path, "%s", ps);
+  struct res_db *src = open_ok(src_path);
+  char d1[17], d2[17];
+  run_exchange(src, 21, RES_TRACE_SEGMENTS, d1);
+  run_exchange(src, 22, RES_TRACE_SEGMENTS, d2);
+  res_close(src);
+
+  const char *p = tpath("merge-dst.db");
+  struct res_db *db = open_ok(p);
+  assert_int_equal(begin_run(db, 21, "segments"), 1);
+  assert_int_equal(begin_run(db, 22, "segments"), 2);
+  /* a taken id is refused, a free one is used as given */
+  struct res_run_info info = {.seed = 1, .run_id = 2};
+  int64_t id = 0;
+  assert_int_equal(res_run_begin(db, &info, &id), RES_EDB);
+  info.run_id = 42;
+  assert_int_equal(res_run_begin(db, &info, &id), RES_OK);
+  assert_int_equal(id, 42);
+
+  assert_int_equal(res_run_merge(db, src_path, 2), RES_OK);
+  char again[17];
+  assert_int_equal(res_run_digest(db, 2, again), RES_OK);
+  assert_string_equal(again, d2);
+  char st[64];
+  q_text(p, "SELECT status FROM runs WHERE run_id=2", st, sizeof st);
+  assert_string_equal(st, "done");
+  q_text(p, "SELECT status FROM runs WHERE run_id=1", st, sizeof st);
+  assert_string_equal(st, "running"); /* untouched */
+  assert_int_equal(q_int(p, "SELECT count(*) FROM segments WHERE run_id=2"),
+                   q_int(src_path, "SELECT count(*) FROM segments WHERE run_id=2"));
+  assert_int_equal(q_int(p, "SELECT count(*) FROM segments WHERE run_id=1"), 0);
+
+  /* A run the file does not have: nothing changes. */
+  assert_int_equal(res_run_merge(db, src_path, 42), RES_EINVAL);
+  assert_non_null(strstr(res_errmsg(db), "no run 42"));
+  assert_int_equal(q_int(p, "SELECT count(*) FROM runs WHERE run_id=42"), 1);
+  /* A file that is not a results database. */
+  const char *junk = tpath("junk.txt");
+  FILE *f = fopen(junk, "w");
+  assert_non_null(f);
+  fputs("not a database\n", f);
+  fclose(f);
+  assert_int_not_equal(res_run_merge(db, junk, 1), RES_OK);
+  q_text(p, "SELECT status FROM runs WHERE run_id=1", st, sizeof st);
+  assert_string_equal(st, "running");
+  /* res_run_load: what rerun reads */
+  struct res_run_record r;
+  assert_int_equal(res_run_load(db, 2, &r), RES_OK);
+  assert_string_equal(r.result_digest, d2);
+  assert_string_equal(r.status, "done");
+  assert_int_equal(r.seed, 22);
+  res_run_record_free(&r);
+  assert_int_equal(res_run_load(db, 7, &r), RES_EINVAL);
+  res_close(db);
+}
+
 /* RES_KEEP=1 in the environment keeps the temporary databases for a look
  * with sqlite3 (their folder is printed). */
 int main(void)
@@ -419,6 +483,7 @@ int main(void)
     cmocka_unit_test(test_lifecycle),
     cmocka_unit_test(test_exchange_levels),
     cmocka_unit_test(test_digest_repeatable),
+    cmocka_unit_test(test_merge_and_explicit_ids),
   };
   int rc = cmocka_run_group_tests(tests, group_setup, getenv("RES_KEEP") ? NULL : group_teardown);
   if (getenv("RES_KEEP")) printf("kept %s\n", tmpdir);
