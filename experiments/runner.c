@@ -72,6 +72,7 @@ struct run_fault {
   const struct exp_fault *f;
   struct tcp_module *m;
   const struct exp_config *cfg;
+  struct run_wl *rw;           /* the workloads, told of a kill */
 };
 
 static uint64_t wl_uint(const struct exp_workload *wl, const char *key)
@@ -354,8 +355,11 @@ static void fault_fire(struct sim_world *w, void *arg)
     break;
   case EXP_FAULT_KILL:
     for (size_t i = 0; i < rf->cfg->nwl; i++)
-      if (wl_on_node(&rf->cfg->wl[i], f->node))
+      if (wl_on_node(&rf->cfg->wl[i], f->node)) {
         (void)tcp_kill_process(rf->m, f->node, (uint32_t)i + 1);
+        exp_wl_server_killed(rf->rw[i].srv, f->node);
+        exp_wl_client_killed(rf->rw[i].cli, f->node);
+      }
     break;
   case EXP_FAULT_LINK_DOWN:
   case EXP_FAULT_LINK_UP:
@@ -364,11 +368,12 @@ static void fault_fire(struct sim_world *w, void *arg)
 }
 
 static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
-                           struct tcp_module *m, struct run_fault *rf)
+                           struct tcp_module *m, struct run_wl *rw,
+                           struct run_fault *rf)
 {
   for (size_t i = 0; i < cfg->nfaults; i++) {
     const struct exp_fault *f = &cfg->faults[i];
-    rf[i] = (struct run_fault){.f = f, .m = m, .cfg = cfg};
+    rf[i] = (struct run_fault){.f = f, .m = m, .cfg = cfg, .rw = rw};
     int rc;
     if (f->action == EXP_FAULT_LINK_DOWN || f->action == EXP_FAULT_LINK_UP) {
       uint32_t link = UINT32_MAX;
@@ -627,7 +632,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   }
   int src = start_workloads(cfg, t, w, m, rec, rw);
   if (src == RUN_OK)
-    src = schedule_faults(cfg, w, m, rf);
+    src = schedule_faults(cfg, w, m, rw, rf);
   if (src != RUN_OK) {
     rc = src;
     goto end_failed;

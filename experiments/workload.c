@@ -63,6 +63,7 @@ struct chost {                 /* one client host */
   struct sim_rng rng;          /* "wl.client.arrivals" */
   uint32_t node;
   uint32_t started;            /* connections begun (retries excluded) */
+  bool killed;                 /* its process was killed: no more starts */
 };
 
 struct cconn {                 /* one client connection, over its retries */
@@ -411,6 +412,25 @@ void exp_wl_server_stop(struct exp_wl_server *srv)
   }
 }
 
+void exp_wl_server_killed(struct exp_wl_server *srv, uint32_t node)
+{
+  if (!srv)
+    return;
+  for (size_t i = 0; i < srv->nlis; i++)
+    if (srv->lis[i].node == node && srv->lis[i].s) {
+      srv->lis[i].s = NULL; /* released by the kill */
+      hook(&srv->cfg.hook, srv->w, node, 0, "killed", "listener");
+    }
+  for (struct sconn *sc = srv->head, *next; sc; sc = next) {
+    next = sc->next;
+    if (sc->node != node)
+      continue;
+    srv->st.killed++;
+    hook(&srv->cfg.hook, srv->w, node, sc->conn_id, "killed", NULL);
+    sconn_free(sc);
+  }
+}
+
 void exp_wl_server_stats(const struct exp_wl_server *srv,
                          struct exp_wl_server_stats *out)
 {
@@ -683,7 +703,8 @@ static void chost_fire(struct sim_world *w, struct sim_event *ev, void *arg)
   struct chost *h = arg;
   struct exp_wl_client *cl = h->cl;
   const struct exp_wl_client_cfg *cfg = &cl->cfg;
-  if (!client_may_start(cl) || (cfg->count && h->started >= cfg->count))
+  if (!client_may_start(cl) || h->killed ||
+      (cfg->count && h->started >= cfg->count))
     return;
   h->started++;
   struct cconn *cc = calloc(1, sizeof *cc);
@@ -772,6 +793,25 @@ uint64_t exp_wl_client_errs(const struct exp_wl_client_stats *st, int err)
 {
   unsigned k = err_slot(err);
   return k ? st->err[k] : 0;
+}
+
+void exp_wl_client_killed(struct exp_wl_client *cl, uint32_t node)
+{
+  if (!cl)
+    return;
+  for (size_t i = 0; i < cl->nhosts; i++)
+    if (cl->hosts[i].node == node) {
+      cl->hosts[i].killed = true;
+      sim_cancel(cl->w, &cl->hosts[i].ev);
+    }
+  for (struct cconn *cc = cl->head, *next; cc; cc = next) {
+    next = cc->next;
+    if (cc->h->node != node)
+      continue;
+    cl->st.killed++;
+    hook(&cl->cfg.hook, cl->w, node, cc->conn_id, "killed", NULL);
+    cconn_free(cc); /* its handle is released already: no call on it */
+  }
 }
 
 void exp_wl_client_free(struct exp_wl_client *cl)

@@ -108,6 +108,7 @@ struct exp_wl_server_stats {
   uint64_t responded;
   uint64_t closed;          /* closed or aborted by policy */
   uint64_t errors;          /* connections ended by an error */
+  uint64_t killed;          /* connections held when its process was killed */
   uint64_t err[EXP_WL_ERR_SLOTS];
 };
 
@@ -124,6 +125,10 @@ void exp_wl_server_stop(struct exp_wl_server *s);
 void exp_wl_server_stats(const struct exp_wl_server *s,
                          struct exp_wl_server_stats *out);
 void exp_wl_server_free(struct exp_wl_server *s);
+/* The server's process on node was killed (tcp_kill_process has released
+ * its handles): forget them without another call. With restart, a later
+ * boot of the host starts it again. */
+void exp_wl_server_killed(struct exp_wl_server *s, uint32_t node);
 
 /* ====================================================================== */
 /* Client                                                                  */
@@ -174,6 +179,7 @@ struct exp_wl_client_stats {
   uint64_t retried;
   uint64_t truncated;       /* server's FIN before the full response */
   uint64_t late_errors;     /* KEEP connections ended by an error later */
+  uint64_t killed;          /* connections held when its process was killed */
   uint64_t err[EXP_WL_ERR_SLOTS]; /* failures by -TCP_E* code */
   int64_t est_sum_ns;       /* connect to established, per attempt */
   int64_t est_min_ns;
@@ -192,6 +198,10 @@ void exp_wl_client_stats(const struct exp_wl_client *c,
 /* Failures with error err (a TCP_E* code); 0 for codes out of range. */
 uint64_t exp_wl_client_errs(const struct exp_wl_client_stats *st, int err);
 void exp_wl_client_free(struct exp_wl_client *c);
+/* The client's process on node was killed (tcp_kill_process has released
+ * its handles): forget them without another call and start no more
+ * connections there. */
+void exp_wl_client_killed(struct exp_wl_client *c, uint32_t node);
 
 /* ====================================================================== */
 /* SYN flood                                                               */
