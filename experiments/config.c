@@ -55,6 +55,9 @@ static const struct exp_key_desc key_table[] = {
      "results database (SQLite)"},
     {EXP_SEC_RUN, NULL, "pcap", EXP_T_PATH, "", NULL, NOLIM,
      "directory for pcap files; empty: no capture"},
+    {EXP_SEC_RUN, NULL, "sample", EXP_T_TIME, "0", NULL, NOLIM,
+     "interval of the connection-state samples (v_states_over_time); 0: a "
+     "hundredth of the duration"},
     /* [workload.NAME], every type */
     {EXP_SEC_WORKLOAD, NULL, "type", EXP_T_ENUM, NULL,
      "server|client|syn_flood", NOLIM, "what the workload does"},
@@ -606,11 +609,13 @@ static int entry_add(struct exp_section *s, const char *key, const char *value,
   return 0;
 }
 
-/* Split "section.key" at its last dot; 0 when both parts are there. */
+/* Split "section.key" at its last dot; 0 when both parts are there. A
+ * [sweep] key is itself SECTION.KEY: "sweep.tcp.msl" splits after
+ * "sweep". */
 static int split_qualified(const char *q, char *sec, size_t seccap, char *key,
                            size_t keycap)
 {
-  const char *dot = strrchr(q, '.');
+  const char *dot = strncmp(q, "sweep.", 6) == 0 ? q + 5 : strrchr(q, '.');
   if (!dot || dot == q || !dot[1] || (size_t)(dot - q) >= seccap ||
       strlen(dot + 1) >= keycap)
     return -1;
@@ -735,8 +740,8 @@ static int apply_override(struct loader *L, enum exp_origin o, int line,
   }
   if (check_structure(L, o, line, sec, key))
     return -1;
-  if (section_kind(sec) == EXP_SEC_SWEEP) {
-    fail(L, o, line, "[sweep] cannot be set from the command line");
+  if (section_kind(sec) == EXP_SEC_SWEEP && o != EXP_FROM_SET) {
+    fail(L, o, line, "[sweep] keys cannot be swept");
     return -1;
   }
   struct exp_section *s = section_get(L, sec, 1, 0);
@@ -989,10 +994,10 @@ static int resolve_run(struct loader *L, struct topo **topo_out)
   struct exp_config *c = L->c;
   struct exp_section *s = section_get(L, "run", 0, 0);
   const struct exp_entry *e;
-  const char *v[7];
+  const char *v[8];
   static const char *const keys[] = {"topology", "seed", "duration", "profile",
-                                     "trace", "db", "pcap"};
-  for (int i = 0; i < 7; i++) {
+                                     "trace", "db", "pcap", "sample"};
+  for (int i = 0; i < 8; i++) {
     v[i] = get_value(L, s, s ? s->line : 1, "run",
                      exp__key_find(EXP_SEC_RUN, NULL, keys[i]), &e);
     if (!v[i])
@@ -1002,6 +1007,7 @@ static int resolve_run(struct loader *L, struct topo **topo_out)
   exp__parse_uint(v[1], &seed);
   c->seed = seed;
   exp__parse_time(v[2], &c->duration_ns);
+  exp__parse_time(v[7], &c->sample_ns);
   tcp_profile_parse(v[3], &c->profile);
   c->trace = (enum exp_trace)enum_index("summary|transitions|segments", v[4]);
   c->db = strdup(v[5]);

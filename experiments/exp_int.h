@@ -191,6 +191,7 @@ struct exp_config {
   enum exp_trace trace;
   char *db;
   char *pcap;                   /* "" when off */
+  int64_t sample_ns;            /* 0: duration / 100 */
   /* [tcp] and [tcp.GROUP] */
   struct tcp_settings tcp;
   struct exp_tcp_group *groups;

@@ -495,6 +495,23 @@ void exp__print_queries(FILE *f, const char *db, int64_t first, int64_t last,
 /* The run                                                                 */
 /* ====================================================================== */
 
+/* The connection-state samples (samples conns.STATE, the view
+ * v_states_over_time): at 0, then every interval up to the duration. */
+struct run_sampler {
+  struct sim_event ev;
+  struct res_recorder *rec;
+  int64_t every_ns, end_ns;
+};
+
+static void sampler_fire(struct sim_world *w, struct sim_event *ev, void *arg)
+{
+  struct run_sampler *sp = arg;
+  (void)ev;
+  (void)res_recorder_sample_states(sp->rec);
+  if (sim_now(w) + sp->every_ns <= sp->end_ns)
+    (void)sim_schedule_in(w, &sp->ev, sp->every_ns);
+}
+
 static enum res_trace_level trace_level_of(enum exp_trace t)
 {
   switch (t) {
@@ -529,6 +546,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   struct run_fault *rf = NULL;
   char *text = NULL;
   char msg[1200], digest[17] = "";
+  struct run_sampler sampler = {0};
   int rc = RUN_FAILED;
   bool finished = false;
 
@@ -623,6 +641,21 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
     fprintf(stderr, "tcpsim run: pcap: %s\n", msg);
     goto end_failed;
   }
+
+  /* The seed a run really had (a sweep's replications change it). */
+  char seed_text[32];
+  snprintf(seed_text, sizeof seed_text, "%" PRIu64, cfg->seed);
+  if (res_param(db, res.run_id, "run.seed", seed_text) != RES_OK) {
+    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    goto end_failed;
+  }
+  sampler.rec = rec;
+  sampler.end_ns = cfg->duration_ns;
+  sampler.every_ns = cfg->sample_ns > 0 ? cfg->sample_ns : cfg->duration_ns / 100;
+  if (sampler.every_ns < 1)
+    sampler.every_ns = 1;
+  sim_event_init(&sampler.ev, sampler_fire, &sampler);
+  (void)sim_schedule_at(w, &sampler.ev, sim_now(w));
 
   rw = calloc(cfg->nwl ? cfg->nwl : 1, sizeof *rw);
   rf = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *rf);

@@ -133,6 +133,13 @@ static void test_default_experiment(void **state)
                              "run_id=1 AND outcome='ok'") > 10);
   assert_true(query_long(db, "SELECT count(*) FROM transitions WHERE "
                              "run_id=1") > 100);
+  /* The flood fills the SYN queue (128 entries) and the states are
+   * sampled every 300 ms (a hundredth of the duration). */
+  assert_int_equal(query_long(db, "SELECT count FROM v_states_over_time "
+                                  "WHERE run_id=1 AND state='SYN_RCVD' AND "
+                                  "t_ns=6000000000"), 128);
+  assert_int_equal(query_long(db, "SELECT count(DISTINCT t_ns) FROM "
+                                  "v_states_over_time"), 101);
   char *status = query_text(db, "SELECT status FROM runs");
   assert_string_equal(status, "done\n");
   free(status);
@@ -173,9 +180,13 @@ static void test_sweep_jobs_same_database(void **state)
   assert_string_equal(a, b);
   free(a);
   free(b);
-  /* The swept values are where a query finds them. */
+  /* The swept values are where a query finds them, and the seed each
+   * replication really had. */
   assert_int_equal(query_long(db2, "SELECT count(DISTINCT value) FROM params"
                                    " WHERE key='tcp.msl'"), 2);
+  assert_int_equal(query_long(db2, "SELECT count(*) FROM params p JOIN runs r"
+                                   " USING(run_id) WHERE p.key='run.seed' AND"
+                                   " p.value = CAST(r.seed AS TEXT)"), 8);
   /* The digests differ between points (the check could fail). */
   assert_int_equal(query_long(db2, "SELECT count(DISTINCT result_digest)"
                                    " FROM runs"), 8);

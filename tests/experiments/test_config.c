@@ -218,6 +218,21 @@ static void test_set_overrides(void **state)
   exp_config_free(c);
 }
 
+/* A [sweep] can be given or changed from the command line too. */
+static void test_set_sweep(void **state)
+{
+  (void)state;
+  const char *sets[] = {"sweep.run.seed = 1, 2, 3", "sweep.replications=2"};
+  struct exp_config *c = parse_ok(every_section, sets, 2);
+  struct exp_config **v = NULL;
+  size_t n = 0;
+  char err[256];
+  assert_int_equal(exp_sweep_expand(c, &v, &n, err, sizeof err), EXP_OK);
+  assert_true(n % 6 == 0 && n >= 6);
+  exp_sweep_free(v, n);
+  exp_config_free(c);
+}
+
 /* Bad input: the text (or --set) and the exact message. */
 struct bad_case {
   const char *text;
@@ -296,8 +311,11 @@ static const struct bad_case bad_cases[] = {
      "--set run.colour=red: unknown key 'colour' in [run] (see tcpsim list)"},
     {DUMBBELL, "tcp.mss=huge",
      "--set tcp.mss=huge: [tcp] mss: 'huge' is not a whole number"},
-    {DUMBBELL, "sweep.replications=3",
-     "--set sweep.replications=3: [sweep] cannot be set from the command line"},
+    {DUMBBELL, "sweep.replications=0",
+     "--set sweep.replications=0: [sweep] replications: '0' is not a whole "
+     "number in 1..1000000"},
+    {DUMBBELL, "sweep.tcp.mss=x,1",
+     "--set sweep.tcp.mss=x,1: tcp.mss: mss: 'x' is not a whole number"},
     /* a section header alone is still checked */
     {DUMBBELL "[bogus]\n", NULL, "t.ini:3: unknown section [bogus] (see tcpsim list)"},
     {DUMBBELL "[workload.empty]\n", NULL,
@@ -658,6 +676,7 @@ int main(void)
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_msl_order),
       cmocka_unit_test(test_set_overrides),
+    cmocka_unit_test(test_set_sweep),
       cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_timeline_and_new_keys),
       cmocka_unit_test(test_sweep_expand),
