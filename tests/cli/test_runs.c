@@ -204,6 +204,28 @@ static void test_sweep_jobs_same_database(void **state)
   assert_int_equal(atoi(line), 0);
 }
 
+/* With --pcap a sweep writes DIR/run-ID/ per run, from any worker. */
+static void test_sweep_pcap_per_run(void **state)
+{
+  (void)state;
+  char ini[512], db[512], dir[512], path[700];
+  snprintf(ini, sizeof ini, "%s", sweep_file());
+  snprintf(db, sizeof db, "%s", fresh_db("pcap.db"));
+  snprintf(dir, sizeof dir, "%s", fresh_db("pcaps"));
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "sweep", ini, "--jobs", "2", "--db",
+                                   db, "--pcap", dir, "--set",
+                                   "run.duration=300ms", NULL), 0);
+  free(out);
+  for (int run = 1; run <= 8; run++) {
+    struct stat st;
+    snprintf(path, sizeof path, "%s/run-%d/client.pcap", dir, run);
+    if (stat(path, &st) != 0)
+      fail_msg("missing %s", path);
+    assert_true(st.st_size > 24); /* the pcap header and some packets */
+  }
+}
+
 static void test_sweep_bad_input(void **state)
 {
   (void)state;
@@ -379,6 +401,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_experiment),
       cmocka_unit_test(test_sweep_jobs_same_database),
+      cmocka_unit_test(test_sweep_pcap_per_run),
       cmocka_unit_test(test_sweep_bad_input),
       cmocka_unit_test(test_sweep_interrupted),
       cmocka_unit_test(test_rerun_matches_from_database_alone),
