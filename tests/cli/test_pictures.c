@@ -34,18 +34,7 @@ static const char *tpath(const char *name)
 
 static int64_t q_int(const char *sql)
 {
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  int64_t v = -999;
-  assert_int_equal(sqlite3_open_v2(dbpath, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
+  return tsup_sql_int(dbpath, sql);
 }
 
 static int group_setup(void **state)

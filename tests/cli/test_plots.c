@@ -26,61 +26,13 @@ enum { NSCRIPTS = sizeof scripts / sizeof scripts[0] };
 
 static char g_dir[64];
 
-/* Run argv (searched in PATH) from the source tree; stdout and stderr go
- * to *output (caller frees). Returns the exit status, 127 if the program
- * could not be started, -1 if it did not exit. */
-static int run_cmd(char **output, char *const argv[])
-{
-  int fds[2];
-  if (pipe(fds) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid < 0)
-    return -1;
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    if (chdir(TCPSIM_SOURCE_DIR) != 0)
-      _exit(127);
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  ssize_t r;
-  while (buf && (r = read(fds[0], buf + len, cap - len - 1)) > 0) {
-    len += (size_t)r;
-    if (cap - len < 2) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  close(fds[0]);
-  if (buf)
-    buf[len] = '\0';
-  *output = buf;
-  int st;
-  if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-    return -1;
-  return WEXITSTATUS(st);
-}
-
 static int gnuplot_script(char **output, const char *db, const char *png,
                           const char *extra, const char *script)
 {
   char vars[1024];
   snprintf(vars, sizeof vars, "db='%s'; out='%s'%s", db, png, extra);
   char *const argv[] = {"gnuplot", "-e", vars, (char *)script, NULL};
-  return run_cmd(output, argv);
+  return tsup_run(output, argv);
 }
 
 static void require_tools(void)
@@ -88,12 +40,12 @@ static void require_tools(void)
   static char *const gp[] = {"gnuplot", "--version", NULL};
   static char *const sq[] = {"sqlite3", "--version", NULL};
   char *out;
-  int rc = run_cmd(&out, gp);
+  int rc = tsup_run(&out, gp);
   free(out);
   if (rc != 0)
     fail_msg("gnuplot is not installed (or does not run): run "
              "scripts/install-deps.sh, which installs gnuplot-nox");
-  rc = run_cmd(&out, sq);
+  rc = tsup_run(&out, sq);
   free(out);
   if (rc != 0)
     fail_msg("the sqlite3 shell is not installed: run scripts/install-deps.sh");

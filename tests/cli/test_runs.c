@@ -32,38 +32,9 @@ static const char *fresh_db(const char *name)
   return path;
 }
 
-/* One text column of one row: "" when there is none (caller frees). */
-static char *query_text(const char *db, const char *sql)
-{
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
-  assert_non_null(f);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    for (int c = 0; c < sqlite3_column_count(st); c++) {
-      const unsigned char *t = sqlite3_column_text(st, c);
-      fprintf(f, "%s%s", c ? "|" : "", t ? (const char *)t : "NULL");
-    }
-    fputc('\n', f);
-  }
-  fclose(f);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return out;
-}
-
 static long query_long(const char *db, const char *sql)
 {
-  char *s = query_text(db, sql);
-  long v = strtol(s, NULL, 10);
-  free(s);
-  return v;
+  return (long)tsup_sql_int(db, sql);
 }
 
 static void exec_sql(const char *db, const char *sql)
@@ -122,7 +93,7 @@ static void test_default_experiment(void **state)
     assert_non_null(e);
     char sql[1024];
     snprintf(sql, sizeof sql, "%.*s", (int)(e - q - 1), q + 1);
-    char *rows = query_text(db, sql);
+    char *rows = tsup_sql_rows(db, sql);
     assert_true(strlen(rows) > 0);
     free(rows);
     nq++;
@@ -140,7 +111,7 @@ static void test_default_experiment(void **state)
                                   "t_ns=6000000000"), 128);
   assert_int_equal(query_long(db, "SELECT count(DISTINCT t_ns) FROM "
                                   "v_states_over_time"), 101);
-  char *status = query_text(db, "SELECT status FROM runs");
+  char *status = tsup_sql_rows(db, "SELECT status FROM runs");
   assert_string_equal(status, "done\n");
   free(status);
   free(out);
@@ -166,7 +137,7 @@ static void test_sweep_jobs_same_database(void **state)
   /* Same ids in sweep order, same seeds, same digests, all done. */
   const char *q = "SELECT run_id, status, seed, result_digest, events"
                   " FROM runs ORDER BY run_id";
-  char *a = query_text(db1, q), *b = query_text(db2, q);
+  char *a = tsup_sql_rows(db1, q), *b = tsup_sql_rows(db2, q);
   assert_string_equal(a, b);
   assert_non_null(strstr(a, "8|done|"));
   assert_null(strstr(a, "running"));
@@ -175,8 +146,8 @@ static void test_sweep_jobs_same_database(void **state)
   /* Every row of every run, not only the digests. */
   q = "SELECT run_id, count(*), sum(seq), sum(t_ns) FROM segments"
       " GROUP BY run_id ORDER BY run_id";
-  a = query_text(db1, q);
-  b = query_text(db2, q);
+  a = tsup_sql_rows(db1, q);
+  b = tsup_sql_rows(db2, q);
   assert_string_equal(a, b);
   free(a);
   free(b);
@@ -300,7 +271,7 @@ static void test_sweep_interrupted(void **state)
   assert_int_equal(waitpid(pid, &st, 0), pid);
   assert_true(WIFEXITED(st));
   assert_int_equal(WEXITSTATUS(st), 1);
-  char *s = query_text(db, "SELECT status, count(*) FROM runs GROUP BY status");
+  char *s = tsup_sql_rows(db, "SELECT status, count(*) FROM runs GROUP BY status");
   assert_string_equal(s, "interrupted|5\n");
   free(s);
   /* The two runs that were running kept what they recorded. */
@@ -350,7 +321,7 @@ static void test_rerun_matches_from_database_alone(void **state)
   free(out);
   const char *q = "SELECT t_ns, node, conn_id, from_state, to_state, cause"
                   " FROM transitions ORDER BY idx";
-  char *a = query_text(db, q), *b = query_text(into, q);
+  char *a = tsup_sql_rows(db, q), *b = tsup_sql_rows(into, q);
   assert_true(strlen(a) > 100);
   assert_string_equal(a, b);
   free(a);

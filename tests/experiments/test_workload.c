@@ -692,21 +692,6 @@ static void test_bad_configs(void **state)
 /* Recorder                                                                */
 /* ====================================================================== */
 
-static int64_t q_int(const char *path, const char *sql)
-{
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  int64_t v = -999;
-  assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 /* Server closes first: the database shows TIME_WAIT on the server's node
  * only, and the app events of both sides through the recorder hook. */
@@ -750,19 +735,19 @@ static void test_recorder_rows(void **state)
   char sql[256];
   snprintf(sql, sizeof sql, "SELECT count(*) FROM transitions WHERE "
            "to_state='TIME_WAIT' AND node=%u", (unsigned)t.server);
-  assert_int_equal(q_int(path, sql), 3);
+  assert_int_equal(tsup_sql_int(path, sql), 3);
   snprintf(sql, sizeof sql, "SELECT count(*) FROM transitions WHERE "
            "to_state='TIME_WAIT' AND node=%u", (unsigned)t.clients[0]);
-  assert_int_equal(q_int(path, sql), 0);
-  assert_int_equal(q_int(path, "SELECT count(*) FROM app_events WHERE "
+  assert_int_equal(tsup_sql_int(path, sql), 0);
+  assert_int_equal(tsup_sql_int(path, "SELECT count(*) FROM app_events WHERE "
                                "what='connect'"), 3);
-  assert_int_equal(q_int(path, "SELECT count(*) FROM app_events WHERE "
+  assert_int_equal(tsup_sql_int(path, "SELECT count(*) FROM app_events WHERE "
                                "what='established' AND conn_id > 0"), 3);
-  assert_int_equal(q_int(path, "SELECT count(*) FROM app_events WHERE "
+  assert_int_equal(tsup_sql_int(path, "SELECT count(*) FROM app_events WHERE "
                                "what='response_done'"), 3);
-  assert_int_equal(q_int(path, "SELECT count(*) FROM app_events WHERE "
+  assert_int_equal(tsup_sql_int(path, "SELECT count(*) FROM app_events WHERE "
                                "what='accept'"), 3);
-  assert_int_equal(q_int(path, "SELECT count(*) FROM app_events WHERE "
+  assert_int_equal(tsup_sql_int(path, "SELECT count(*) FROM app_events WHERE "
                                "t_ns < 0"), 0);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

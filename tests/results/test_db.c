@@ -50,23 +50,6 @@ static int group_teardown(void **state)
   return system(cmd) == 0 ? 0 : -1;
 }
 
-/* One integer from a query on a separate read-only connection: what a user
- * running sqlite3 on the file would see. */
-static int64_t q_int(const char *path, const char *sql)
-{
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  int64_t v = -999;
-  assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 static void q_text(const char *path, const char *sql, char *out, size_t cap)
 {
@@ -112,12 +95,12 @@ static void test_schema_created_and_version(void **state)
   const char *p = tpath("schema.db");
   struct res_db *db = open_ok(p);
   res_close(db);
-  assert_int_equal(q_int(p, "PRAGMA user_version"), RES_SCHEMA_VERSION);
-  assert_int_equal(q_int(p, "SELECT count(*) FROM sqlite_master WHERE type='table'"
+  assert_int_equal(tsup_sql_int(p, "PRAGMA user_version"), RES_SCHEMA_VERSION);
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM sqlite_master WHERE type='table'"
                             " AND name IN ('runs','params','hosts','links',"
                             "'connections','transitions','segments','app_events',"
                             "'host_events','samples','metrics')"), 11);
-  assert_int_equal(q_int(p, "SELECT count(*) FROM sqlite_master WHERE type='view'"), 3);
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM sqlite_master WHERE type='view'"), 3);
 
   char mode[32];
   q_text(p, "PRAGMA journal_mode", mode, sizeof mode);
@@ -201,8 +184,8 @@ static void test_lifecycle(void **state)
   snprintf(sql, sizeof sql, "SELECT status FROM runs WHERE run_id=%d", (int)r3);
   q_text(p, sql, st, sizeof st);
   assert_string_equal(st, "interrupted");
-  assert_int_equal(q_int(p, "SELECT events FROM runs WHERE run_id=1"), 42);
-  assert_int_equal(q_int(p, "SELECT count(*) FROM params WHERE value='30s'"), 1);
+  assert_int_equal(tsup_sql_int(p, "SELECT events FROM runs WHERE run_id=1"), 42);
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM params WHERE value='30s'"), 1);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -304,7 +287,7 @@ static int64_t cnt(const char *p, const char *fmt, int64_t run)
 {
   char sql[512];
   snprintf(sql, sizeof sql, fmt, (int)run);
-  return q_int(p, sql);
+  return tsup_sql_int(p, sql);
 }
 
 static void test_exchange_levels(void **state)
@@ -444,14 +427,14 @@ static void test_merge_and_explicit_ids(void **state)
   assert_string_equal(st, "done");
   q_text(p, "SELECT status FROM runs WHERE run_id=1", st, sizeof st);
   assert_string_equal(st, "running"); /* untouched */
-  assert_int_equal(q_int(p, "SELECT count(*) FROM segments WHERE run_id=2"),
-                   q_int(src_path, "SELECT count(*) FROM segments WHERE run_id=2"));
-  assert_int_equal(q_int(p, "SELECT count(*) FROM segments WHERE run_id=1"), 0);
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM segments WHERE run_id=2"),
+                   tsup_sql_int(src_path, "SELECT count(*) FROM segments WHERE run_id=2"));
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM segments WHERE run_id=1"), 0);
 
   /* A run the file does not have: nothing changes. */
   assert_int_equal(res_run_merge(db, src_path, 42), RES_EINVAL);
   assert_non_null(strstr(res_errmsg(db), "no run 42"));
-  assert_int_equal(q_int(p, "SELECT count(*) FROM runs WHERE run_id=42"), 1);
+  assert_int_equal(tsup_sql_int(p, "SELECT count(*) FROM runs WHERE run_id=42"), 1);
   /* A file that is not a results database. */
   const char *junk = tpath("junk.txt");
   FILE *f = fopen(junk, "w");

@@ -1,6 +1,8 @@
 /*
  * support.c - shared test helpers; see support.h.
  */
+#include <sqlite3.h>
+
 #include "tests/support/support.h"
 
 #include <stdio.h>
@@ -75,18 +77,8 @@ void tsup_digest_attach(struct sim_world *w, struct tsup_digest *d)
   assert_int_equal(sim_trace_subscribe(w, &ops, d), SIM_OK);
 }
 
-int tsup_run_tcpsim(char **output, const char *arg, ...)
+int tsup_run(char **output, char *const argv[])
 {
-  const char *argv[64];
-  int n = 0;
-  argv[n++] = TCPSIM_BINARY;
-  va_list ap;
-  va_start(ap, arg);
-  for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
-    argv[n++] = a;
-  va_end(ap);
-  argv[n] = NULL;
-
   int fds[2];
   if (pipe(fds) != 0)
     return -1;
@@ -100,7 +92,7 @@ int tsup_run_tcpsim(char **output, const char *arg, ...)
     close(fds[1]);
     if (chdir(TCPSIM_SOURCE_DIR) != 0)
       _exit(127);
-    execv(argv[0], (char *const *)argv);
+    execvp(argv[0], argv);
     _exit(127);
   }
   close(fds[1]);
@@ -130,6 +122,20 @@ int tsup_run_tcpsim(char **output, const char *arg, ...)
   return WEXITSTATUS(st);
 }
 
+int tsup_run_tcpsim(char **output, const char *arg, ...)
+{
+  char *argv[64];
+  int n = 0;
+  argv[n++] = (char *)TCPSIM_BINARY;
+  va_list ap;
+  va_start(ap, arg);
+  for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
+    argv[n++] = (char *)a;
+  va_end(ap);
+  argv[n] = NULL;
+  return tsup_run(output, argv);
+}
+
 const char *tsup_temp_file(const char *suffix, const char *text)
 {
   static char path[256];
@@ -141,4 +147,45 @@ const char *tsup_temp_file(const char *suffix, const char *text)
   assert_int_equal(fputs(text, f) >= 0, 1);
   assert_int_equal(fclose(f), 0);
   return path;
+}
+
+int64_t tsup_sql_int(const char *path, const char *sql)
+{
+  sqlite3 *h = NULL;
+  sqlite3_stmt *st = NULL;
+  int64_t v = -999;
+  assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+  if (sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+char *tsup_sql_rows(const char *path, const char *sql)
+{
+  sqlite3 *h = NULL;
+  sqlite3_stmt *st = NULL;
+  assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  assert_non_null(f);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+      const unsigned char *t = sqlite3_column_text(st, c);
+      fprintf(f, "%s%s", c ? "|" : "", t ? (const char *)t : "NULL");
+    }
+    fputc('\n', f);
+  }
+  fclose(f);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
 }

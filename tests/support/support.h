@@ -31,6 +31,15 @@ void tsup_digest_attach(struct sim_world *w, struct tsup_digest *d);
  * the source tree; stdout and stderr are captured together into a buffer
  * the caller frees. Returns the exit status, or -1 if it did not exit. */
 int tsup_run_tcpsim(char **output, const char *arg, ...);
+/* The same for any program (argv[0] searched in PATH, NULL-terminated
+ * argv); 127 when it could not be started. */
+int tsup_run(char **output, char *const argv[]);
+/* Queries on a results database through a connection of their own,
+ * read-only (what a user's sqlite3 shell sees); a bad query fails the
+ * test. The first column of the first row (-999 when there is none), and
+ * every row as "a|b|c\n" text (NULL as "NULL"; caller frees). */
+int64_t tsup_sql_int(const char *path, const char *sql);
+char *tsup_sql_rows(const char *path, const char *sql);
 
 /* Write text to a fresh temporary file and return its path (static
  * storage, overwritten by the next call). */
