@@ -1789,6 +1789,22 @@ static void print_tcp(const struct exp_config *c, FILE *f, const char *secname,
   fputc('\n', f);
 }
 
+char *exp_config_text(const struct exp_config *cfg)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f)
+    return NULL;
+  int rc = exp_config_print(cfg, f);
+  fclose(f);
+  if (rc != EXP_OK) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
 int exp_config_print(const struct exp_config *c, FILE *f)
 {
   print_table_section(c, f, "run", EXP_SEC_RUN, NULL);

@@ -5,20 +5,24 @@
  * The order matters and is the one the modules' headers ask for: parse and
  * build the topology, install TCP with the [tcp] settings and give every
  * host of a [tcp.GROUP] its own, open the database and begin the run (the
- * canonical config text, seed, topology path and digest, version,
- * profile), one params row per key as written, attach the recorder and the
- * optional pcap writer, start the workloads, schedule the faults, run in
- * slices (a progress line on a terminal, Ctrl-C stops at the next event),
- * then finish the recorder and end the run. Teardown: workloads (their
- * free aborts what is still open, after the recorder stopped listening),
- * the world, the pcap writer, the TCP module, the recorder, the database.
+ * canonical config text, seed, topology path, digest and text, version,
+ * profile; with a given run id for sweep workers), one params row per key
+ * as written plus the seed the run really has, attach the recorder and the
+ * optional pcap writer (a directory per run in sweeps), the state sampler,
+ * start the workloads and the timeline's socket calls, schedule the
+ * faults, run in slices (a progress line on a terminal, Ctrl-C stops at
+ * the next event), then finish the recorder and end the run. Teardown:
+ * workloads and timeline (their free aborts what is still open, after the
+ * recorder stopped listening), the world, the pcap writer, the TCP module,
+ * the recorder, the database.
  *
  * Workloads are matched to each other so that one experiment file is
  * enough: a server answers once it has the largest request of the clients
  * aimed at its node and port, and a client expects the response size of
  * the server workload it connects to (0 when none: done once the request
  * is sent). Workload i runs as process id i + 1, which is what a `kill`
- * fault kills on its node.
+ * fault kills on its node (and then tells the workload, whose handles the
+ * kill released).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -117,22 +117,6 @@ static void sweep_file(const struct sweep_ctx *c, size_t k, const char *ext,
   snprintf(buf, cap, "%s/run-%" PRId64 "%s", c->dir, c->ids[k], ext);
 }
 
-char *exp_config_text(const struct exp_config *cfg)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f)
-    return NULL;
-  int rc = exp_config_print(cfg, f);
-  fclose(f);
-  if (rc != EXP_OK) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
 /* The placeholders, in sweep order. */
 static int make_placeholders(struct res_db *db, const struct sweep_ctx *c)
 {
@@ -148,6 +132,8 @@ static int make_placeholders(struct res_db *db, const struct sweep_ctx *c)
     free(text);
     if (r != RES_OK) {
       fprintf(stderr, "tcpsim sweep: %s: %s\n", c->db_path, res_errmsg(db));
+      while (k-- > 0) /* none of them will run */
+        (void)res_run_end(db, c->ids[k], "failed", 0, 0, NULL);
       return -1;
     }
   }
