@@ -113,6 +113,19 @@ static int params_check(const struct sim_link_params *lp)
   return SIM_OK;
 }
 
+/* The fault thresholds of d from lp (L6: the streams are untouched). */
+static void dir_thresholds(struct sim__linkdir *d,
+                           const struct sim_link_params *lp)
+{
+  d->thr_loss = sim_prob_threshold(lp->loss);
+  d->thr_gb = sim_prob_threshold(lp->burst_p_gb);
+  d->thr_bg = sim_prob_threshold(lp->burst_p_bg);
+  d->thr_loss_good = sim_prob_threshold(lp->burst_loss_good);
+  d->thr_loss_bad = sim_prob_threshold(lp->burst_loss_bad);
+  d->thr_dup = sim_prob_threshold(lp->dup);
+  d->thr_hold = sim_prob_threshold(lp->hold);
+}
+
 static void dir_init(struct sim_world *w, struct sim__linkdir *d,
                      const struct sim_link_params *lp, uint32_t link,
                      int dir, uint32_t from, uint32_t to)
@@ -122,13 +135,7 @@ static void dir_init(struct sim_world *w, struct sim__linkdir *d,
   d->from = from;
   d->to = to;
   sim_event_init(&d->tx_ev, tx_done, d);
-  d->thr_loss = sim_prob_threshold(lp->loss);
-  d->thr_gb = sim_prob_threshold(lp->burst_p_gb);
-  d->thr_bg = sim_prob_threshold(lp->burst_p_bg);
-  d->thr_loss_good = sim_prob_threshold(lp->burst_loss_good);
-  d->thr_loss_bad = sim_prob_threshold(lp->burst_loss_bad);
-  d->thr_dup = sim_prob_threshold(lp->dup);
-  d->thr_hold = sim_prob_threshold(lp->hold);
+  dir_thresholds(d, lp);
   uint64_t obj = (uint64_t)link * 2 + (uint64_t)dir;
   sim_rng_seed(&d->rng_loss, w->seed, "link.loss", obj);
   sim_rng_seed(&d->rng_dup, w->seed, "link.dup", obj);
@@ -389,6 +396,46 @@ int sim_link_add(struct sim_world *w, uint32_t a, uint32_t b,
   w->routes_valid = false;
   if (id_out)
     *id_out = id;
+  return SIM_OK;
+}
+
+int sim_link_params_get(const struct sim_world *w, uint32_t link, int dir,
+                        struct sim_link_params *out)
+{
+  if (!w || !out || link >= w->nlinks || (dir != 0 && dir != 1))
+    return SIM_EINVAL;
+  *out = w->links[link]->d[dir].p;
+  return SIM_OK;
+}
+
+int sim_link_params_set(struct sim_world *w, uint32_t link, int dir,
+                        const struct sim_link_params *lp)
+{
+  if (!w || !lp || link >= w->nlinks || (dir != 0 && dir != 1))
+    return SIM_EINVAL;
+  int rc = params_check(lp);
+  if (rc != SIM_OK)
+    return rc;
+  struct sim__linkdir *d = &w->links[link]->d[dir];
+  d->p = *lp;
+  dir_thresholds(d, lp);
+  /* A shorter queue: the packets beyond it are dropped from the tail, as
+   * if they had found it full (L1). */
+  while (d->qlen > d->p.queue_pkts) {
+    struct sim_packet *p = d->qhead, *prev = NULL;
+    while (p->qnext) {
+      prev = p;
+      p = p->qnext;
+    }
+    if (prev)
+      prev->qnext = NULL;
+    else
+      d->qhead = NULL;
+    d->qtail = prev;
+    d->qlen--;
+    d->st.queue_drops++;
+    sim__drop(w, d->from, link, SIM_DROP_QUEUE_FULL, p);
+  }
   return SIM_OK;
 }
 

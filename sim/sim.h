@@ -373,6 +373,16 @@ void sim_link_params_default(struct sim_link_params *lp);
 int sim_link_add(struct sim_world *w, uint32_t a, uint32_t b,
                  const struct sim_link_params *ab,
                  const struct sim_link_params *ba, uint32_t *id_out);
+/* A direction's parameters (dir 0: a->b, 1: b->a), and a change of them
+ * at the current time: packets offered from now on see the new loss, dup,
+ * hold, rate and delay (a packet in flight keeps its delivery time); a
+ * shorter queue drops the packets beyond it from the tail (reason queue
+ * full). The fault streams go on as they were (L6), so a change does not
+ * shift other draws. SIM_ERANGE / SIM_EINVAL as sim_link_add. */
+int sim_link_params_get(const struct sim_world *w, uint32_t link, int dir,
+                        struct sim_link_params *out);
+int sim_link_params_set(struct sim_world *w, uint32_t link, int dir,
+                        const struct sim_link_params *lp);
 size_t sim_link_count(const struct sim_world *w);
 int sim_link_ends(const struct sim_world *w, uint32_t link, uint32_t *a,
                   uint32_t *b);

@@ -304,6 +304,50 @@ static void test_queue_zero(void **state)
   fx_free(f);
 }
 
+/* Parameters changed on a running link: the new values apply to packets
+ * offered afterwards; a shorter queue drops its tail; bad values are
+ * refused and change nothing. */
+static void test_params_set_while_running(void **state)
+{
+  struct sim_link_params lp = params(8000000, 1 * SIM_MS, 4), got;
+  struct fx *f = fx_new(1, &lp, NULL);
+  for (uint32_t i = 0; i < 5; i++) /* one in tx, four queued */
+    assert_int_equal(send_pkt(f, f->h0, 1000, i), SIM_OK);
+  struct sim_link_params lp2 = params(8000000, 5 * SIM_MS, 2);
+  assert_int_equal(sim_link_params_set(f->w, f->link, 0, &lp2), SIM_OK);
+  assert_int_equal(f->ndrops, 2); /* marks 3 and 4, from the tail */
+  assert_int_equal(f->drops[0].mark, 4);
+  assert_int_equal(f->drops[1].mark, 3);
+  assert_int_equal(f->drops[0].why, SIM_DROP_QUEUE_FULL);
+  assert_true(sim__world_check(f->w));
+  assert_int_equal(sim_link_params_get(f->w, f->link, 0, &got), SIM_OK);
+  assert_int_equal(got.delay_ns, 5 * SIM_MS);
+  assert_int_equal(got.queue_pkts, 2);
+  assert_int_equal(sim_link_params_get(f->w, f->link, 1, &got), SIM_OK);
+  assert_int_equal(got.delay_ns, 1 * SIM_MS); /* the other direction */
+  assert_int_equal(sim_run(f->w, SIM_S), SIM_OK);
+  assert_int_equal(f->narr, 3);
+  /* mark 0 was serialised at 1 ms: the new delay counts from then on */
+  assert_int_equal(f->arr[0].t_ns, 6 * SIM_MS);
+  /* everything lost from now on */
+  lp2.loss = 1.0;
+  assert_int_equal(sim_link_params_set(f->w, f->link, 0, &lp2), SIM_OK);
+  assert_int_equal(send_pkt(f, f->h0, 1000, 9), SIM_OK);
+  assert_int_equal(sim_run(f->w, 2 * SIM_S), SIM_OK);
+  assert_int_equal(f->narr, 3);
+  assert_int_equal(sim_drop_count(f->w, SIM_DROP_LOSS), 1);
+  struct sim_link_stats st;
+  sim_link_stats(f->w, f->link, 0, &st);
+  assert_int_equal(st.queue_drops, 2);
+  lp2.loss = 1.5;
+  assert_int_equal(sim_link_params_set(f->w, f->link, 0, &lp2), SIM_ERANGE);
+  assert_int_equal(sim_link_params_get(f->w, f->link, 0, &got), SIM_OK);
+  assert_true(got.loss == 1.0);
+  assert_int_equal(sim_link_params_set(f->w, 99, 0, &lp2), SIM_EINVAL);
+  assert_int_equal(sim_link_params_get(f->w, f->link, 2, &got), SIM_EINVAL);
+  fx_free(f);
+}
+
 /* ====================================================================== */
 /* Faults                                                                  */
 /* ====================================================================== */
@@ -620,6 +664,7 @@ int main(void)
       cmocka_unit_test(test_queue_overflow),
       cmocka_unit_test(test_queue_zero),
       cmocka_unit_test(test_params_checked),
+      cmocka_unit_test(test_params_set_while_running),
   };
   const struct CMUnitTest faults[] = {
       cmocka_unit_test(test_bernoulli_loss),
