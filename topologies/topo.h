@@ -75,6 +75,16 @@ int topo_parse_string(const char *name, const char *text, struct topo **out,
                       struct topo_error *err);
 void topo_free(struct topo *t);
 
+/*
+ * Link attributes as a `link` statement takes them ("loss 5% b>a:delay
+ * 20ms hold 1% uniform 1s 2s"; topologies/README.md), applied left to
+ * right onto the two directions ab and ba (written back only on success).
+ * `down`, `up` and `blocks` are refused: they belong to the topology. On
+ * error err has line 1 and the column in text, and an empty file name.
+ */
+int topo_link_attrs(const char *text, struct sim_link_params *ab,
+                    struct sim_link_params *ba, struct topo_error *err);
+
 /* ====================================================================== */
 /* Building                                                                */
 /* ====================================================================== */

@@ -1402,6 +1402,51 @@ out:
   return TOPO_OK;
 }
 
+int topo_link_attrs(const char *text, struct sim_link_params *ab,
+                    struct sim_link_params *ba, struct topo_error *err)
+{
+  struct parser *p;
+  struct topo__lclass cls;
+  bool blocks = false;
+  int rc;
+
+  if (text == NULL || ab == NULL || ba == NULL)
+    return TOPO_EINVAL;
+  size_t len = strlen(text);
+  if (len > TOPO__LINE_MAX || memchr(text, '\n', len) != NULL) {
+    topo__seterr(err, "", 0, 0, "link attributes must be one line of at most "
+                 "%d bytes", TOPO__LINE_MAX);
+    return TOPO_ESYNTAX;
+  }
+  p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    topo__seterr(err, "", 0, 0, "out of memory");
+    return TOPO_ENOMEM;
+  }
+  p->err = err;
+  p->wh.err = err;
+  p->wh.file = "";
+  p->wh.line = 1;
+  memset(&cls, 0, sizeof cls);
+  cls.ab = *ab;
+  cls.ba = *ba;
+  p->ntok = topo__lex_line(&p->wh, text, len, p->toks);
+  rc = p->ntok < 0 ? TOPO_ESYNTAX : TOPO_OK;
+  for (int i = 0; rc == TOPO_OK && i < p->ntok; i++)
+    if (topo__tok_is(&p->toks[i], "down") || topo__tok_is(&p->toks[i], "up") ||
+        topo__tok_is(&p->toks[i], "blocks"))
+      rc = perr(p, p->toks[i].col, "'%.*s' is not a link parameter here "
+                "(links go down and up by faults)", TOKF(&p->toks[i]));
+  if (rc == TOPO_OK)
+    rc = parse_attrs(p, 0, &cls, true, &blocks);
+  if (rc == TOPO_OK) {
+    *ab = cls.ab;
+    *ba = cls.ba;
+  }
+  free(p);
+  return rc;
+}
+
 int topo_parse_file(const char *path, struct topo **out, struct topo_error *err)
 {
   char *text = NULL;

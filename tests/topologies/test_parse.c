@@ -654,6 +654,46 @@ static void test_text_stands_alone(void **state)
 /* Small API contracts                                                     */
 /* ---------------------------------------------------------------------- */
 
+/* topo_link_attrs: the link statement's attribute words onto existing
+ * parameters, left to right, per direction; errors at their column, and
+ * nothing written back. */
+static void test_link_attrs(void **state)
+{
+  (void)state;
+  struct sim_link_params ab, ba;
+  struct topo_error e;
+  sim_link_params_default(&ab);
+  ba = ab;
+  assert_int_equal(topo_link_attrs("loss 5% b>a:delay 20ms hold 1% uniform "
+                                   "1s 2s rate 1Gbps", &ab, &ba, &e), TOPO_OK);
+  assert_true(ab.loss == 0.05 && ba.loss == 0.05);
+  assert_int_equal(ab.delay_ns, SIM_MS);
+  assert_int_equal(ba.delay_ns, 20 * SIM_MS);
+  assert_true(ab.hold == 0.01);
+  assert_int_equal(ab.hold_time.kind, SIM_DIST_UNIFORM);
+  assert_int_equal(ab.hold_time.b_ns, 2 * SIM_S);
+  assert_int_equal(ba.rate_bps, 1000000000);
+  assert_int_equal(ab.queue_pkts, 100); /* untouched */
+  /* a second call starts from what the first left */
+  assert_int_equal(topo_link_attrs("a>b:loss 0", &ab, &ba, &e), TOPO_OK);
+  assert_true(ab.loss == 0 && ba.loss == 0.05);
+
+  struct sim_link_params keep = ab;
+  assert_int_equal(topo_link_attrs("loss 2% delay soon", &ab, &ba, &e),
+                   TOPO_ESYNTAX);
+  assert_int_equal(e.col, 15);
+  assert_true(ab.loss == keep.loss);
+  assert_int_equal(topo_link_attrs("loss 1% down at 1s", &ab, &ba, &e),
+                   TOPO_ESYNTAX);
+  assert_int_equal(e.col, 9);
+  assert_non_null(strstr(e.msg, "'down' is not a link parameter here"));
+  assert_int_equal(topo_link_attrs("colour red", &ab, &ba, &e), TOPO_ESYNTAX);
+  assert_non_null(strstr(e.msg, "unknown link attribute 'colour'"));
+  assert_int_equal(topo_link_attrs("loss 1%\nloss 2%", &ab, &ba, &e),
+                   TOPO_ESYNTAX);
+  assert_int_equal(topo_link_attrs(NULL, &ab, &ba, &e), TOPO_EINVAL);
+}
+
 static void test_api_contracts(void **state)
 {
   struct topo *t = NULL;
@@ -714,6 +754,7 @@ int main(void)
     cmocka_unit_test(test_digest_notices_meaning),
     cmocka_unit_test(test_digest_of_examples_is_stable),
     cmocka_unit_test(test_text_stands_alone),
+    cmocka_unit_test(test_link_attrs),
     cmocka_unit_test(test_api_contracts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
