@@ -129,14 +129,18 @@ static const struct exp_key_desc key_table[] = {
     {EXP_SEC_FAULT, NULL, "at", EXP_T_TIME, NULL, NULL, NOLIM,
      "simulated time of the fault"},
     {EXP_SEC_FAULT, NULL, "action", EXP_T_ENUM, NULL,
-     "crash|reboot|kill|link_down|link_up", NOLIM,
-     "crash (off for good), reboot, kill its processes, link down/up"},
+     "crash|reboot|kill|link_down|link_up|set_link", NOLIM,
+     "crash (off for good), reboot, kill its processes, link down/up, "
+     "change a link's parameters"},
     {EXP_SEC_FAULT, NULL, "node", EXP_T_NODE, "", NULL, NOLIM,
      "node for crash, reboot and kill"},
     {EXP_SEC_FAULT, NULL, "delay", EXP_T_TIME, "1s", NULL, NOLIM,
      "reboot: how long the node stays off"},
     {EXP_SEC_FAULT, NULL, "link", EXP_T_LINK, "", NULL, NOLIM,
-     "link for link_down and link_up, as A-B"},
+     "link for link_down, link_up and set_link, as A-B"},
+    {EXP_SEC_FAULT, NULL, "params", EXP_T_LINKPARAMS, "", NULL, NOLIM,
+     "set_link: attributes as in a topology link statement, A-B order "
+     "(e.g. loss 5% b>a:delay 50ms)"},
     /* [action.NAME] */
     {EXP_SEC_ACTION, NULL, "at", EXP_T_TIME, NULL, NULL, NOLIM,
      "simulated time of the call"},
@@ -424,6 +428,17 @@ static int check_value(const char *sec, const struct exp_key_desc *k,
     snprintf(msg, cap, "[%s] %s: '%.60s' is not a prefix a.b.c.d/len without "
              "host bits", sec, k->name, v);
     return -1;
+  case EXP_T_LINKPARAMS: {
+    struct sim_link_params ab, ba;
+    struct topo_error te;
+    sim_link_params_default(&ab);
+    ba = ab;
+    if (!*v || topo_link_attrs(v, &ab, &ba, &te) == TOPO_OK)
+      return 0;
+    snprintf(msg, cap, "[%s] %s: %s (column %d of '%.60s')", sec, k->name,
+             te.msg, te.col, v);
+    return -1;
+  }
   case EXP_T_SOCK: {
     char name[256];
     if (parse_sock_ref(v, name, sizeof name, &a) == 0)
@@ -818,8 +833,10 @@ static void free_resolved(struct exp_config *c)
   free(c->wl);
   c->wl = NULL;
   c->nwl = 0;
-  for (size_t i = 0; i < c->nfaults; i++)
+  for (size_t i = 0; i < c->nfaults; i++) {
     free(c->faults[i].name);
+    free(c->faults[i].params);
+  }
   free(c->faults);
   c->faults = NULL;
   c->nfaults = 0;
@@ -1171,7 +1188,11 @@ static int resolve_fault(struct loader *L, const struct exp_section *s,
   const char *link = delay ? get_value(L, s, s->line, s->name,
                                        exp__key_find(EXP_SEC_FAULT, NULL, "link"),
                                        &le) : NULL;
-  if (!link)
+  const struct exp_entry *pe;
+  const char *params = link ? get_value(L, s, s->line, s->name,
+                                        exp__key_find(EXP_SEC_FAULT, NULL,
+                                                      "params"), &pe) : NULL;
+  if (!params)
     return -1;
   if (!(f->name = strdup(sub_name(s)))) {
     oom(L);
@@ -1180,9 +1201,23 @@ static int resolve_fault(struct loader *L, const struct exp_section *s,
   exp__parse_time(at, &f->at_ns);
   exp__parse_time(delay, &f->delay_ns);
   f->action = (enum exp_fault_action)enum_index(
-      "crash|reboot|kill|link_down|link_up", action);
+      "crash|reboot|kill|link_down|link_up|set_link", action);
   f->node = f->link_a = f->link_b = UINT32_MAX;
-  int on_link = f->action == EXP_FAULT_LINK_DOWN || f->action == EXP_FAULT_LINK_UP;
+  int on_link = f->action == EXP_FAULT_LINK_DOWN ||
+                f->action == EXP_FAULT_LINK_UP ||
+                f->action == EXP_FAULT_SET_LINK;
+  if (f->action == EXP_FAULT_SET_LINK) {
+    if (!*params)
+      return entry_fail_origin(L, NULL, s, "[%s] action set_link needs "
+                               "'params'", s->name);
+    if (!(f->params = strdup(params))) {
+      oom(L);
+      return -1;
+    }
+  } else if (*params) {
+    return entry_fail_origin(L, pe, s, "[%s] params: not used by action %s",
+                             s->name, action);
+  }
   if (on_link) {
     if (!*link)
       return entry_fail_origin(L, NULL, s, "[%s] action %s needs 'link'",
@@ -1997,6 +2032,7 @@ static const char *type_name(const struct exp_key_desc *k, char *buf,
   case EXP_T_HOSTS: return "group|node";
   case EXP_T_LINK: return "link A-B";
   case EXP_T_PREFIX: return "prefix";
+  case EXP_T_LINKPARAMS: return "link attributes";
   case EXP_T_SOCK: return "NAME|NAME#k";
   case EXP_T_LIST: return "list";
   }

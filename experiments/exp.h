@@ -89,7 +89,7 @@ enum exp_trace { EXP_TRACE_SUMMARY, EXP_TRACE_TRANSITIONS, EXP_TRACE_SEGMENTS };
 enum exp_workload_type { EXP_WORKLOAD_SERVER, EXP_WORKLOAD_CLIENT, EXP_WORKLOAD_SYN_FLOOD };
 enum exp_fault_action {
   EXP_FAULT_CRASH, EXP_FAULT_REBOOT, EXP_FAULT_KILL, EXP_FAULT_LINK_DOWN,
-  EXP_FAULT_LINK_UP
+  EXP_FAULT_LINK_UP, EXP_FAULT_SET_LINK
 };
 
 struct exp_config; /* opaque: a parsed and resolved experiment */

@@ -62,6 +62,7 @@ enum exp_key_type {
   EXP_T_HOSTS,  /* a host group or one node */
   EXP_T_LINK,   /* A-B: the link between nodes A and B */
   EXP_T_PREFIX, /* a.b.c.d/len */
+  EXP_T_LINKPARAMS, /* link attribute words of the topology language */
   EXP_T_SOCK,   /* [action.*] sock: NAME or NAME#k (k from 1) */
   EXP_T_LIST    /* [sweep]: comma-separated values of another key */
 };
@@ -135,7 +136,8 @@ struct exp_fault {
   enum exp_fault_action action;
   uint32_t node;                /* crash/reboot/kill; UINT32_MAX otherwise */
   int64_t delay_ns;             /* reboot: power off for this long */
-  uint32_t link_a, link_b;      /* link_down/link_up; UINT32_MAX otherwise */
+  uint32_t link_a, link_b;      /* link_down/up, set_link; UINT32_MAX else */
+  char *params;                 /* set_link: attribute words; NULL else */
 };
 
 enum exp_action_kind {

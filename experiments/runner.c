@@ -77,6 +77,8 @@ struct run_fault {
   struct tcp_module *m;
   const struct exp_config *cfg;
   struct run_wl *rw;           /* the workloads, told of a kill */
+  uint32_t link;               /* set_link: the link's id */
+  bool swapped;                /* set_link: written B-A of the link's ends */
 };
 
 static uint64_t wl_uint(const struct exp_workload *wl, const char *key)
@@ -368,7 +370,38 @@ static void fault_fire(struct sim_world *w, void *arg)
   case EXP_FAULT_LINK_DOWN:
   case EXP_FAULT_LINK_UP:
     break; /* scheduled with sim_link_schedule_updown */
+  case EXP_FAULT_SET_LINK: {
+    /* the words apply in the direction order the file wrote, A-B */
+    struct sim_link_params d0, d1;
+    struct topo_error te;
+    (void)sim_link_params_get(w, rf->link, 0, &d0);
+    (void)sim_link_params_get(w, rf->link, 1, &d1);
+    struct sim_link_params *ab = rf->swapped ? &d1 : &d0;
+    struct sim_link_params *ba = rf->swapped ? &d0 : &d1;
+    if (topo_link_attrs(f->params, ab, ba, &te) == TOPO_OK) {
+      (void)sim_link_params_set(w, rf->link, 0, &d0);
+      (void)sim_link_params_set(w, rf->link, 1, &d1);
+    }
+    break; /* the words were checked when the file was loaded */
   }
+  }
+}
+
+/* The id of the link between a and b (either order); UINT32_MAX if none.
+ * *swapped: its ends are (b, a). */
+static uint32_t link_between(struct sim_world *w, uint32_t a, uint32_t b,
+                             bool *swapped)
+{
+  for (uint32_t l = 0; l < sim_link_count(w); l++) {
+    uint32_t x, y;
+    if (sim_link_ends(w, l, &x, &y) != SIM_OK)
+      continue;
+    if ((x == a && y == b) || (x == b && y == a)) {
+      *swapped = x == b;
+      return l;
+    }
+  }
+  return UINT32_MAX;
 }
 
 static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
@@ -379,20 +412,15 @@ static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
     const struct exp_fault *f = &cfg->faults[i];
     rf[i] = (struct run_fault){.f = f, .m = m, .cfg = cfg, .rw = rw};
     int rc;
-    if (f->action == EXP_FAULT_LINK_DOWN || f->action == EXP_FAULT_LINK_UP) {
-      uint32_t link = UINT32_MAX;
-      for (uint32_t l = 0; l < sim_link_count(w) && link == UINT32_MAX; l++) {
-        uint32_t a, b;
-        if (sim_link_ends(w, l, &a, &b) == SIM_OK &&
-            ((a == f->link_a && b == f->link_b) ||
-             (a == f->link_b && b == f->link_a)))
-          link = l;
-      }
-      if (link == UINT32_MAX) {
+    if (f->link_a != UINT32_MAX) {
+      rf[i].link = link_between(w, f->link_a, f->link_b, &rf[i].swapped);
+      if (rf[i].link == UINT32_MAX) {
         fprintf(stderr, "tcpsim run: [fault.%s] link: no such link\n", f->name);
         return RUN_BAD_INPUT;
       }
-      rc = sim_link_schedule_updown(w, link, f->at_ns,
+    }
+    if (f->action == EXP_FAULT_LINK_DOWN || f->action == EXP_FAULT_LINK_UP) {
+      rc = sim_link_schedule_updown(w, rf[i].link, f->at_ns,
                                     f->action == EXP_FAULT_LINK_UP);
     } else {
       rc = sim_call_at(w, f->at_ns, fault_fire, &rf[i]);

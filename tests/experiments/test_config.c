@@ -403,6 +403,15 @@ static const struct bad_case bad_cases[] = {
      "t.ini:13: [action.b] bytes: '0' is not a whole number in 1..4294967295"},
     {DUMBBELL, "action.x.at=1s",
      "t.ini: [action.x] needs a value for 'do'"},
+    {DUMBBELL "[fault.x]\nat = 1s\naction = set_link\nlink = client1-left\n",
+     NULL, "t.ini:3: [fault.x] action set_link needs 'params'"},
+    {DUMBBELL "[fault.x]\nat = 1s\naction = crash\nnode = client1\n"
+     "params = loss 1%\n", NULL,
+     "t.ini:7: [fault.x] params: not used by action crash"},
+    {DUMBBELL "[fault.x]\nat = 1s\naction = set_link\nlink = client1-left\n"
+     "params = loss 1% delay soon\n", NULL,
+     "t.ini:7: [fault.x] params: bad number 'soon' in delay (column 15 of "
+     "'loss 1% delay soon')"},
     {DUMBBELL "[workload.f]\ntype = syn_flood\nhosts = client\n"
      "target = server1\nstart = 2s\nstop = 1s\n", NULL,
      "t.ini:8: [workload.f] stop: must be later than start (2s)"},

@@ -253,6 +253,39 @@ static void test_kill_then_reboot(void **state)
   remove_db(path);
 }
 
+/* set_link changes a link's parameters at a time, in the direction order
+ * the file writes: here everything from server to client is lost from
+ * 1 s on, so connections opened later never get a SYN-ACK. */
+static void test_set_link(void **state)
+{
+  (void)state;
+  char path[256];
+  sqlite3 *db = run_text(
+      "[run]\ntopology = ../topologies/two-hosts.topo\nduration = 3s\n"
+      "trace = segments\n"
+      "[tcp]\nsyn_retries = 1\n"
+      "[workload.s]\ntype = server\nhosts = server\n"
+      "[workload.c]\ntype = client\nhosts = client\nserver = server\n"
+      "rate = 4/s\narrival = fixed\n"
+      "[fault.cut]\nat = 1s\naction = set_link\nlink = server-client\n"
+      "params = a>b:loss 100%\n",
+      path, sizeof path);
+  /* nothing from the server arrives after 1 s; the client's SYNs do */
+  assert_int_equal(query_int(db, "SELECT count(*) FROM segments WHERE "
+                                 "event='recv' AND sport=80 AND t_ns > "
+                                 "1000000000"), 0);
+  assert_true(query_int(db, "SELECT count(*) FROM segments WHERE event='recv'"
+                            " AND dport=80 AND t_ns > 1000000000") > 4);
+  assert_true(query_int(db, "SELECT count(*) FROM segments WHERE "
+                            "event='drop' AND drop_reason='loss'") > 4);
+  /* the four connections opened before 1 s completed */
+  assert_int_equal(query_int(db, "SELECT count(*) FROM connections WHERE "
+                                 "kind='active' AND established_ns IS NOT "
+                                 "NULL"), 4);
+  sqlite3_close(db);
+  remove_db(path);
+}
+
 static void test_cli_run_file(void **state)
 {
   (void)state;
@@ -283,6 +316,7 @@ int main(void)
       cmocka_unit_test(test_bad_topology),
       cmocka_unit_test(test_start_stop),
       cmocka_unit_test(test_kill_then_reboot),
+      cmocka_unit_test(test_set_link),
       cmocka_unit_test(test_cli_run_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
