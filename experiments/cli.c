@@ -617,6 +617,7 @@ static const char main_help[] =
     "               without FILE the default experiment\n"
     "  sweep FILE   run the points of a [sweep] in parallel (--jobs N)\n"
     "  rerun        repeat a stored run and compare its result digest\n"
+    "  check        check expectations written as SQL against a database\n"
     "  ladder       draw a connection's time-sequence diagram (SVG)\n"
     "  fsm          the TCP state diagram (Graphviz dot), with a run's counts\n"
     "  list         every key of an experiment file with its type, default\n"
@@ -649,6 +650,8 @@ int exp_cli_main(int argc, char **argv)
     return exp__cmd_sweep(argc - 1, argv + 1);
   if (!strcmp(cmd, "rerun"))
     return exp__cmd_rerun(argc - 1, argv + 1);
+  if (!strcmp(cmd, "check"))
+    return exp__cmd_check(argc - 1, argv + 1);
   if (!strcmp(cmd, "ping"))
     return cmd_ping(argc - 1, argv + 1);
   if (!strcmp(cmd, "topo"))

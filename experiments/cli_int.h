@@ -31,6 +31,7 @@ void exp__cli_fmt_time(int64_t ns, char *buf, size_t cap);
 int exp__cmd_run_file(int argc, char **argv); /* cli_runs.c */
 int exp__cmd_sweep(int argc, char **argv);    /* cli_runs.c */
 int exp__cmd_rerun(int argc, char **argv);    /* cli_runs.c */
+int exp__cmd_check(int argc, char **argv);    /* cli_runs.c */
 int exp__cmd_ladder(int argc, char **argv); /* cli_pictures.c */
 int exp__cmd_fsm(int argc, char **argv);    /* cli_pictures.c */
 

@@ -422,3 +422,101 @@ out:
   res_run_record_free(&old);
   return rc;
 }
+
+/* ====================================================================== */
+/* tcpsim check                                                            */
+/* ====================================================================== */
+
+static const char check_help[] =
+    "usage: tcpsim check FILE.sql [--db PATH] [--runs FIRST-LAST]\n"
+    "\n"
+    "Check expectations written as SQL against a results database (default\n"
+    "results.db). FILE holds SELECT statements separated by ';', each with\n"
+    "its title in the comment lines (-- ...) just above it. A check passes\n"
+    "when it returns at least one row and the first column of every row is\n"
+    "true (non-zero, not NULL); the other columns are printed for the rows\n"
+    "that fail. :first and :last in a statement are the runs checked:\n"
+    "--runs, or by default every run in the database. The database is only\n"
+    "read. results/queries/*.check.sql hold the experiments' expectations.\n"
+    "\n"
+    "  --db PATH          the results database (default results.db)\n"
+    "  --runs A-B         bind :first to A and :last to B\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Exit status: 0 every check passed, 1 a check failed, 2 bad input (a\n"
+    "statement that does not prepare, named by file:line).\n";
+
+int exp__cmd_check(int argc, char **argv)
+{
+  const char *file = NULL, *dbp = "results.db", *v;
+  int64_t first = 0, last = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (exp__cli_is_help(a)) {
+      fputs(check_help, stdout);
+      return EXIT_OK;
+    } else if (!strcmp(a, "--db")) {
+      if (!(dbp = exp__cli_opt_value("check", argc, argv, &i)))
+        return EXIT_BAD_INPUT;
+    } else if (!strcmp(a, "--runs")) {
+      uint64_t x, y;
+      char buf[64];
+      if (!(v = exp__cli_opt_value("check", argc, argv, &i)))
+        return EXIT_BAD_INPUT;
+      const char *dash = strchr(v, '-');
+      snprintf(buf, sizeof buf, "%.*s", dash ? (int)(dash - v) : 0, v);
+      if (!dash || exp__cli_parse_u64(buf, &x) ||
+          exp__cli_parse_u64(dash + 1, &y) || x < 1 || y < x ||
+          y > INT64_MAX)
+        return exp__cli_bad_option("check", "bad --runs (FIRST-LAST, e.g. 1-8)",
+                                   v);
+      first = (int64_t)x;
+      last = (int64_t)y;
+    } else if (a[0] == '-' || file) {
+      return exp__cli_bad_option("check", a[0] == '-' ? "unknown option"
+                                                      : "unexpected argument",
+                                 a);
+    } else {
+      file = a;
+    }
+  }
+  if (!file) {
+    fputs(check_help, stderr);
+    return EXIT_BAD_INPUT;
+  }
+  FILE *f = fopen(file, "r");
+  if (!f) {
+    fprintf(stderr, "tcpsim check: %s: %s\n", file, strerror(errno));
+    return EXIT_BAD_INPUT;
+  }
+  char *text = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&text, &len);
+  char buf[4096];
+  size_t got;
+  while (m && (got = fread(buf, 1, sizeof buf, f)) > 0)
+    fwrite(buf, 1, got, m);
+  fclose(f);
+  if (!m || fclose(m) != 0) {
+    fprintf(stderr, "tcpsim check: out of memory\n");
+    free(text);
+    return EXIT_RUN_FAILED;
+  }
+  if (access(dbp, R_OK) != 0) {
+    fprintf(stderr, "tcpsim check: %s: %s\n", dbp, strerror(errno));
+    free(text);
+    return EXIT_BAD_INPUT;
+  }
+  char err[1200] = "";
+  int failed = 0;
+  int rc = res_check(dbp, file, text, first, last, stdout, err, sizeof err,
+                     &failed);
+  free(text);
+  if (rc != RES_OK) {
+    fprintf(stderr, "tcpsim check: %s\n", err);
+    return EXIT_BAD_INPUT;
+  }
+  if (failed)
+    printf("%d check%s failed\n", failed, failed == 1 ? "" : "s");
+  return failed ? EXIT_RUN_FAILED : EXIT_OK;
+}

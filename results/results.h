@@ -17,6 +17,7 @@
 #define TCPSIM_RESULTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "sim/sim.h"
@@ -162,6 +163,23 @@ void res_recorder_free(struct res_recorder *rec);
 
 /* FNV-1a 64 of every row of the run (see README): hex into out[17]. */
 int res_run_digest(struct res_db *db, int64_t run_id, char out[17]);
+
+/* ====================================================================== */
+/* Checks                                                                  */
+/* ====================================================================== */
+
+/* Run the checks in text (SQL; name is used in messages, e.g. the file's
+ * path) on the database at db_path, read-only: every SELECT must return
+ * at least one row, and the first column of every row must be true
+ * (non-zero, not NULL). :first and :last are bound to the runs checked
+ * (0: the lowest / highest run id there). One line per check goes to out
+ * ("ok" or "FAIL" with the false rows); *failed counts the checks that
+ * failed. RES_EINVAL with "name:line: message" in err for SQL that does
+ * not prepare or is not a SELECT; RES_EOPEN / RES_EVERSION for the
+ * database. */
+int res_check(const char *db_path, const char *name, const char *text,
+              int64_t first, int64_t last, FILE *out, char *err,
+              size_t errcap, int *failed);
 
 /* The pcap writer (results/pcap.c). */
 #include "results/pcap_api.h"

@@ -33,8 +33,8 @@ static void test_help_everywhere(void **state)
   assert_int_equal(tsup_run_tcpsim(&out, "--help", NULL), 0);
   assert_non_null(strstr(out, "usage: tcpsim COMMAND"));
   free(out);
-  static const char *const cmds[] = {"run", "sweep", "rerun", "ping", "list",
-                                     "ladder", "fsm"};
+  static const char *const cmds[] = {"run", "sweep", "rerun", "check",
+                                     "ping", "list", "ladder", "fsm"};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     char want[64];
     assert_int_equal(tsup_run_tcpsim(&out, cmds[i], "--help", NULL), 0);

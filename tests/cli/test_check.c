@@ -1,0 +1,163 @@
+/*
+ * test_check.c - `tcpsim check FILE.sql --db PATH`: expectations written
+ * as SQL against a results database made by a real run. Passing and
+ * failing checks, a check that finds no rows, :first/:last, statements
+ * that are not checks, SQL errors named by file:line, and that the
+ * database is never written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/support.h"
+
+static char g_db[512];
+
+static int setup(void **state)
+{
+  (void)state;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(g_db, sizeof g_db, "%s/tcpsim-check-%ld.db",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  char *out;
+  /* two runs of the handshake example: seeds 1 and 2 */
+  int rc = tsup_run_tcpsim(&out, "run", "experiments/handshake.ini", "--db",
+                           g_db, "--set", "sweep.run.seed=1,2", NULL);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  free(out);
+  return rc;
+}
+
+static int teardown(void **state)
+{
+  (void)state;
+  char p[600];
+  unlink(g_db);
+  snprintf(p, sizeof p, "%s-wal", g_db);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", g_db);
+  unlink(p);
+  return 0;
+}
+
+static int check(char **out, const char *sql, const char *extra1,
+                 const char *extra2)
+{
+  char path[512];
+  snprintf(path, sizeof path, "%s", tsup_temp_file(".sql", sql));
+  return tsup_run_tcpsim(out, "check", path, "--db", g_db, extra1, extra2,
+                         NULL);
+}
+
+static void test_passing_checks(void **state)
+{
+  (void)state;
+  char *out;
+  int rc = check(&out,
+                 "-- every run is done\n"
+                 "SELECT status = 'done', run_id FROM runs;\n"
+                 "\n"
+                 "-- three client connections per run,\n"
+                 "-- all established\n"
+                 "SELECT count(*) = 3, run_id FROM connections\n"
+                 "  WHERE kind = 'active' AND established_ns IS NOT NULL\n"
+                 "  GROUP BY run_id;\n",
+                 NULL, NULL);
+  if (rc != 0)
+    fail_msg("%s", out);
+  assert_non_null(strstr(out, ":2 every run is done (2 rows)"));
+  assert_non_null(strstr(out, ":6 three client connections per run, all "
+                              "established (2 rows)"));
+  assert_null(strstr(out, "FAIL"));
+  free(out);
+}
+
+static void test_failing_checks(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(check(&out,
+                         "-- wrong on purpose\n"
+                         "SELECT seed = 1, run_id, seed FROM runs;\n"
+                         "-- finds nothing\n"
+                         "SELECT 1 FROM runs WHERE status = 'failed';\n"
+                         "-- NULL is not true\n"
+                         "SELECT NULL;\n"
+                         "-- fine\n"
+                         "SELECT 1;\n",
+                         NULL, NULL),
+                   1);
+  assert_non_null(strstr(out, "FAIL "));
+  assert_non_null(strstr(out, ":2 wrong on purpose\n"
+                              "       row 2: seed = 1=0, run_id=2, seed=2\n"));
+  assert_non_null(strstr(out, ":4 finds nothing\n       no rows\n"));
+  assert_non_null(strstr(out, ":6 NULL is not true\n"));
+  assert_non_null(strstr(out, "ok   "));
+  assert_non_null(strstr(out, "3 checks failed"));
+  free(out);
+}
+
+static void test_runs_range(void **state)
+{
+  (void)state;
+  char *out;
+  const char *sql = "-- only the runs asked for\n"
+                    "SELECT count(*) = 1 AND min(run_id) = 2 FROM runs\n"
+                    "  WHERE run_id BETWEEN :first AND :last;\n";
+  assert_int_equal(check(&out, sql, "--runs", "2-2"), 0);
+  free(out);
+  assert_int_equal(check(&out, sql, NULL, NULL), 1); /* both runs */
+  free(out);
+  assert_int_equal(check(&out, sql, "--runs", "3-1"), 2);
+  assert_non_null(strstr(out, "bad --runs"));
+  free(out);
+}
+
+static void test_bad_input(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(check(&out, "SELECT 1;\n\n-- typo\nSELECT nope FROM runs;\n",
+                         NULL, NULL),
+                   2);
+  assert_non_null(strstr(out, ".sql:4: no such column: nope"));
+  free(out);
+  /* a check only reads */
+  assert_int_equal(check(&out, "DELETE FROM runs;\n", NULL, NULL), 2);
+  assert_non_null(strstr(out, ".sql:1: a check is a SELECT that returns rows"));
+  free(out);
+  assert_int_equal(check(&out, "-- nothing but a comment\n", NULL, NULL), 2);
+  assert_non_null(strstr(out, "no checks"));
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", "/nonexistent.sql", "--db",
+                                   g_db, NULL),
+                   2);
+  assert_non_null(strstr(out, "/nonexistent.sql"));
+  free(out);
+  const char *sql = tsup_temp_file(".sql", "SELECT 1;\n");
+  char path[512];
+  snprintf(path, sizeof path, "%s", sql);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", path, "--db",
+                                   "/nonexistent.db", NULL),
+                   2);
+  assert_non_null(strstr(out, "/nonexistent.db"));
+  free(out);
+  /* the database was only read: still two done runs */
+  assert_int_equal(tsup_sql_int(g_db, "SELECT count(*) FROM runs WHERE "
+                                      "status = 'done'"),
+                   2);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_passing_checks),
+      cmocka_unit_test(test_failing_checks),
+      cmocka_unit_test(test_runs_range),
+      cmocka_unit_test(test_bad_input),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
