@@ -109,6 +109,10 @@ static const struct exp_key_desc key_table[] = {
      "connections per host; 0: until the run ends"},
     {EXP_SEC_WORKLOAD, "client", "start", EXP_T_TIME, "0", NULL, NOLIM,
      "arrivals begin (Poisson: the first comes one random gap later)"},
+    {EXP_SEC_WORKLOAD, "client", "start_spread", EXP_T_TIME, "0", NULL, NOLIM,
+     "each host's first start is uniform in [start, start + start_spread)"},
+    {EXP_SEC_WORKLOAD, "client", "think", EXP_T_TIME, "0", NULL, NOLIM,
+     "back_to_back: pause after a connection ends before the next"},
     {EXP_SEC_WORKLOAD, "client", "stop", EXP_T_TIME, "", NULL, NOLIM,
      "no new connections after this time; unset: until the run ends"},
     /* type = syn_flood */

@@ -476,7 +476,7 @@ static void chost_signal_next(struct cconn *cc)
   if (cc->next_signalled || cl->cfg.rate != EXP_WL_RATE_BACK_TO_BACK)
     return;
   cc->next_signalled = true;
-  int64_t delay = 0;
+  int64_t delay = cl->cfg.think_ns;
   if (!cc->established)
     delay = cl->cfg.retry_gap_ns > 0 ? cl->cfg.retry_gap_ns : SIM_MS;
   if (!sim_event_pending(&cc->h->ev))
@@ -766,6 +766,8 @@ int exp_wl_client_start(struct tcp_module *m, struct sim_world *w,
                  (uint64_t)h->node | (uint64_t)cfg->instance << 32);
     sim_event_init(&h->ev, chost_fire, h);
     int64_t t = cfg->start_ns;
+    if (cfg->start_spread_ns > 0)
+      t += (int64_t)sim_rng_below(&h->rng, (uint64_t)cfg->start_spread_ns);
     if (cfg->rate == EXP_WL_RATE_POISSON)
       t += next_gap(&h->rng, cfg->rate, cfg->gap_ns);
     (void)sim_schedule_at(w, &h->ev, t);

@@ -153,7 +153,11 @@ struct exp_wl_client_cfg {
   int64_t gap_ns;           /* mean (POISSON) or exact (FIXED) gap */
   uint32_t count;           /* connections per host; 0: until stopped */
   int64_t start_ns;         /* first start (>= now) */
+  int64_t start_spread_ns;  /* each host's first start uniform in
+                               [start, start + spread); 0: at start */
   int64_t stop_ns;          /* no new starts after this; 0: never */
+  int64_t think_ns;         /* BACK_TO_BACK: pause after a connection
+                               before the next */
   uint64_t request_bytes;
   uint64_t response_bytes;  /* expected; 0: done once the request is sent */
   enum exp_wl_cli_close close;

@@ -253,6 +253,39 @@ static void test_kill_then_reboot(void **state)
   remove_db(path);
 }
 
+/* start_spread: each client host starts once, at a different instant in
+ * [start, start + spread); think: back to back with a pause between. */
+static void test_spread_and_think(void **state)
+{
+  (void)state;
+  char path[256];
+  sqlite3 *db = run_text(
+      "[run]\ntopology = ../topologies/dumbbell.topo\nduration = 20s\n"
+      "[workload.s]\ntype = server\nhosts = server1\nresponse_bytes = 0\n"
+      "[workload.c]\ntype = client\nhosts = client\nserver = server1\n"
+      "arrival = back_to_back\nthink = 2s\nstart = 1s\n"
+      "start_spread = 500ms\nrequest_bytes = 0\ncount = 3\n",
+      path, sizeof path);
+  assert_int_equal(query_int(db, "SELECT count(*) FROM connections WHERE "
+                                 "kind='active'"), 30);
+  /* first starts: ten distinct instants in [1 s, 1.5 s) */
+  assert_int_equal(query_int(db, "SELECT count(DISTINCT t) FROM (SELECT "
+                                 "node, min(opened_ns) AS t FROM connections "
+                                 "WHERE kind='active' GROUP BY node) WHERE t "
+                                 ">= 1000000000 AND t < 1500000000"), 10);
+  /* each next connection opens 2 s after the previous one ended for the
+   * application (its client-side FIN went out with the close) */
+  assert_int_equal(query_int(db,
+      "SELECT count(*) FROM connections a JOIN connections b ON "
+      "a.node = b.node AND a.kind = 'active' AND b.kind = 'active' AND "
+      "b.opened_ns = (SELECT min(opened_ns) FROM connections c WHERE "
+      "c.node = a.node AND c.kind = 'active' AND c.opened_ns > a.opened_ns) "
+      "WHERE b.opened_ns - a.opened_ns BETWEEN 2000000000 AND 2200000000"),
+      20);
+  sqlite3_close(db);
+  remove_db(path);
+}
+
 /* set_link changes a link's parameters at a time, in the direction order
  * the file writes: here everything from server to client is lost from
  * 1 s on, so connections opened later never get a SYN-ACK. */
@@ -316,6 +349,7 @@ int main(void)
       cmocka_unit_test(test_bad_topology),
       cmocka_unit_test(test_start_stop),
       cmocka_unit_test(test_kill_then_reboot),
+      cmocka_unit_test(test_spread_and_think),
       cmocka_unit_test(test_set_link),
       cmocka_unit_test(test_cli_run_file),
   };
