@@ -592,6 +592,12 @@ int res_recorder_finish(struct res_recorder *r)
     res_metric(r, "tcp.challenge_acks", (double)s.challenge_acks);
     res_metric(r, "tcp.bad_segs", (double)s.bad_segs);
     res_metric(r, "tcp.syn_queue_drops", (double)s.syn_queue_drops);
+    res_metric(r, "tcp.syn_recycled", (double)s.syn_recycled);
+    res_metric(r, "tcp.syncache_bucket_overflows",
+               (double)s.syncache_bucket_overflows);
+    res_metric(r, "tcp.syncookies_sent", (double)s.syncookies_sent);
+    res_metric(r, "tcp.syncookies_validated", (double)s.syncookies_validated);
+    res_metric(r, "tcp.syncookies_failed", (double)s.syncookies_failed);
     res_metric(r, "tcp.accept_queue_drops", (double)s.accept_queue_drops);
     res_metric(r, "tcp.conns_opened", (double)s.conns_opened);
     res_metric(r, "tcp.conns_closed", (double)s.conns_closed);

@@ -27,6 +27,9 @@ static const struct tcp_arc arcs[] = {
     A(CLOSED, SYN_SENT, "active OPEN, snd SYN"),
     A(LISTEN, SYN_RCVD, "rcv SYN, snd SYN,ACK"),
     A(LISTEN, CLOSED, "CLOSE"),
+    /* RFC 4987 3.6: no SYN_RCVD is kept for a SYN answered with a cookie;
+     * the ACK carrying the cookie opens the connection at once. */
+    A(LISTEN, ESTABLISHED, "rcv ACK of SYN cookie"),
     A(SYN_SENT, SYN_RCVD, "rcv SYN, snd SYN,ACK (simultaneous open)"),
     A(SYN_SENT, ESTABLISHED, "rcv SYN,ACK, snd ACK"),
     A(SYN_SENT, CLOSED, "CLOSE, timeout or rcv RST"),
@@ -176,8 +179,10 @@ void tcp__fsm_set(struct tcp__host *h, struct tcp__conn *c, uint8_t *state,
   enum tcp_state from = (enum tcp_state)*state;
   if (!cause) {
     /* Adoption: a fresh block takes over the state of the SYN-queue entry
-     * it replaces; the connection did not move. */
-    assert(c && from == TCP_S_CLOSED && to == TCP_S_SYN_RCVD);
+     * it replaces (SYN_RCVD), or of the listener that sent a SYN cookie
+     * (LISTEN); the connection did not move. */
+    assert(c && from == TCP_S_CLOSED &&
+           (to == TCP_S_SYN_RCVD || to == TCP_S_LISTEN));
     *state = (uint8_t)to;
     return;
   }
@@ -421,6 +426,13 @@ struct cell {
 
 static const struct cell table[TCP_S__COUNT][TCP__EV__COUNT] = {
     S(CLOSED) = {E(APP_CONNECT) = GO(SYN_SENT, act_connect, "app connect")},
+    /* Only a block made for a valid cookie ACK is ever in LISTEN, for
+     * this one step (listen.c); listeners themselves have no block. */
+    S(LISTEN) =
+        {
+            E(ACK_OF_SYN) = GO(ESTABLISHED, act_ack_of_syn,
+                               "rcv ACK of SYN cookie"),
+        },
     S(SYN_SENT) =
         {
             E(ACK_BAD) = STAY(act_rst_bad_ack),

@@ -1,17 +1,45 @@
 /*
- * listen.c - listeners: passive opens (RFC 9293 3.10.7.2), the SYN queue of
- * half-open connections and the accept queue of finished ones.
+ * listen.c - listeners: passive opens (RFC 9293 3.10.7.2), the half-open
+ * connections and the accept queue of finished ones, with the end-host
+ * SYN-flood defences of RFC 4987 section 3.
  *
  * A half-open connection is a small record (struct tcp__synq, at most 64
  * bytes) rather than a connection block, as in FreeBSD's syncache and
- * Linux's request socks: a SYN flood fills a bounded array, not the heap.
- * All entries of a listener share one timer for their SYN-ACK
- * retransmissions (STYLE.md rule 5); it fires at the earliest deadline and
- * scans the queue, O(queue) per firing, which at the default backlogs
- * (thousands) is cheaper than a heap operation per entry. A connection
- * block is made when the handshake's last ACK arrives; it enters the
- * accept queue on entering ESTABLISHED (fsm.c). Axioms L1-L3 in
- * tcp/tcp_int.h.
+ * Linux's request socks: a SYN flood fills bounded memory, not the heap.
+ * It lives in one of two places:
+ *
+ *   - the SYN queue (the default): an array in arrival order, at most
+ *     syn_backlog entries. All its entries share the listener's one timer
+ *     for their SYN-ACK retransmissions (STYLE.md rule 5); it fires at the
+ *     earliest deadline and scans the queue, O(queue) per firing, which at
+ *     the default backlogs (thousands) is cheaper than a heap operation per
+ *     entry. With syn_recycle a SYN that finds it full replaces the oldest
+ *     entry (RFC 4987 3.5) instead of being dropped.
+ *   - the SYN cache (syncache on), as FreeBSD's tcp_syncache.c: entries in
+ *     syncache_buckets hash buckets, chosen by a keyed hash of the 4-tuple
+ *     under the listener's secret; a full bucket drops its oldest entry
+ *     for the new one (so a flood that hits one bucket hurts only the
+ *     connections hashing there), the whole cache holds at most
+ *     syncache_limit; each bucket has ONE timer for the SYN-ACK
+ *     retransmissions and the expiry of all its entries (syncache_retries
+ *     retransmissions, rto_initial doubling, as FreeBSD's syncache_timer).
+ *
+ * SYN cookies (syncookies, RFC 4987 3.6) keep nothing: the SYN-ACK's ISN
+ * encodes what the ACK needs (syncookie.c). `overflow` sends them when the
+ * SYN queue, or the whole SYN cache, is full (Linux tcp_conn_request with
+ * tcp_syncookies 1; FreeBSD syncache_add with net.inet.tcp.syncookies 1);
+ * `always` for every SYN (tcp_syncookies 2; FreeBSD syncookies_only). An
+ * ACK that matches no half-open entry is checked as a cookie if one was
+ * sent within the last two cookie periods (Linux
+ * tcp_synq_no_recent_overflow); a valid one makes the connection straight
+ * in ESTABLISHED with the MSS the cookie carried and, when timestamps were
+ * agreed, the window scale and SACK the SYN-ACK's TSval carried; a bad one
+ * gets the RST any unexpected ACK to a listener gets (Linux: the ACK goes
+ * back to the listener, tcp_rcv_state_process answers it with a reset).
+ *
+ * A connection block is made when the handshake's last ACK arrives; it
+ * enters the accept queue on entering ESTABLISHED (fsm.c). Axioms L1-L6
+ * in tcp/tcp_int.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +47,7 @@
 #include "tcp/tcp_int.h"
 
 static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg);
+static void sc_fire(struct sim_world *w, struct sim_event *ev, void *arg);
 
 struct tcp__listener *tcp__listener_find(struct tcp__host *h, uint32_t laddr,
                                          uint16_t lport)
@@ -38,7 +67,8 @@ struct tcp__listener *tcp__listener_find(struct tcp__host *h, uint32_t laddr,
 /* Room for one more finished connection? Each profile counts its own way:
  * Linux admits backlog + 1 (sk_acceptq_is_full tests ">"), 4.4BSD counts
  * both queues against 3 * backlog / 2 + 1 (Stevens vol. 1 18.11), the
- * textbook simply backlog. */
+ * textbook simply backlog. SYN-cache entries are not counted (FreeBSD's
+ * sonewconn counts completed connections only). */
 static bool accept_full(const struct tcp__listener *l)
 {
   switch (l->h->set->profile) {
@@ -67,9 +97,35 @@ static void rearm(struct tcp__listener *l)
     (void)sim_rearm_at(w, &l->ev, t);
 }
 
-static void send_synack(struct tcp__listener *l, const struct tcp__synq *e)
+/* The next SYN-ACK deadline of an entry that has just sent retransmission
+ * number e->retries: rto_initial doubled that many times, capped at
+ * rto_max (Linux reqsk_timer_handler; FreeBSD syncache_timeout). */
+static int64_t synack_deadline(const struct tcp_settings *set, int64_t now,
+                               unsigned retries)
+{
+  int64_t d = set->rto_initial_ns;
+  for (unsigned k = 0; k < retries && d < set->rto_max_ns; k++)
+    d *= 2;
+  if (d > set->rto_max_ns)
+    d = set->rto_max_ns;
+  return tcp__deadline(now, d);
+}
+
+/* SYN-ACK for a half-open entry, or for a SYN answered with a cookie
+ * (e->iss is the cookie then, and nothing of e is kept). */
+static void send_synack(struct tcp__listener *l, const struct tcp__synq *e,
+                        bool cookie)
 {
   const struct tcp_settings *set = l->h->set;
+  /* RFC 7323 1.3, RFC 2018 2: answer only options the SYN offered. */
+  bool ws = set->opt_wscale && (e->opts & TCP__SQ_WSCALE);
+  bool sack = set->opt_sack && (e->opts & TCP__SQ_SACK);
+  bool ts = set->opt_timestamps && (e->opts & TCP__SQ_TS);
+  /* Linux tcp_conn_request: a cookie SYN-ACK without timestamps offers
+   * nothing the cookie cannot bring back (tcp_clear_options): window
+   * scaling and SACK are lost for this connection. */
+  if (cookie && !ts)
+    ws = sack = false;
   struct tcp_hdr hd;
   memset(&hd, 0, sizeof hd);
   hd.sport = l->lport;
@@ -80,16 +136,18 @@ static void send_synack(struct tcp__listener *l, const struct tcp__synq *e)
   hd.win = (uint16_t)(set->rcv_buf > 65535 ? 65535 : set->rcv_buf);
   hd.has_mss = 1;
   hd.mss = set->mss;
-  /* RFC 7323 1.3, RFC 2018 2: answer only options the SYN offered. */
-  if (set->opt_wscale && (e->opts & TCP__SQ_WSCALE)) {
+  if (ws) {
     hd.has_wscale = 1;
     hd.wscale = set->wscale;
   }
-  if (set->opt_sack && (e->opts & TCP__SQ_SACK))
+  if (sack)
     hd.sack_ok = 1;
-  if (set->opt_timestamps && (e->opts & TCP__SQ_TS)) {
+  if (ts) {
     hd.has_ts = 1;
     hd.ts_val = tcp__ts_now(l->h);
+    /* the options ride in the low bits (Linux cookie_init_timestamp) */
+    if (cookie)
+      hd.ts_val = tcp__cookie_ts(hd.ts_val, ws, e->peer_wscale, sack);
     hd.ts_ecr = e->ts_recent;
   }
   tcp__send_raw(l->h->m, l->h->node, l->h, e->laddr, e->raddr, &hd, 0, e->id);
@@ -97,7 +155,8 @@ static void send_synack(struct tcp__listener *l, const struct tcp__synq *e)
 
 static void remove_entry(struct tcp__listener *l, uint32_t i)
 {
-  /* Arrival order is kept: it decides which entry a scan meets first. */
+  /* Arrival order is kept: it decides which entry a scan meets first, and
+   * which one recycling replaces. */
   memmove(&l->q[i], &l->q[i + 1], (l->q_len - i - 1) * sizeof l->q[0]);
   l->q_len--;
 }
@@ -112,17 +171,227 @@ static void entry_move(struct tcp__listener *l, const struct tcp__synq *e,
     tcp__trace_closed(l->h, e->id, TCP_ECONNABORTED);
 }
 
-static struct tcp__synq *find_entry(struct tcp__listener *l,
-                                    const struct tcp__seg *s, uint32_t *idx)
+/* ====================================================================== */
+/* The SYN cache                                                           */
+/* ====================================================================== */
+
+static struct tcp__cookie_tuple tuple_of(const struct tcp__listener *l,
+                                         uint32_t laddr, uint32_t raddr,
+                                         uint16_t rport)
 {
+  struct tcp__cookie_tuple t = {laddr, raddr, l->lport, rport};
+  return t;
+}
+
+static struct tcp__scbucket *sc_bucket(const struct tcp__listener *l,
+                                       uint32_t laddr, uint32_t raddr,
+                                       uint16_t rport)
+{
+  struct tcp__cookie_tuple t = tuple_of(l, laddr, raddr, rport);
+  return &l->sc->b[tcp__syncache_hash(l->key, &t) % l->sc->nb];
+}
+
+/* Made at the first entry, with the bucket count of that moment: most
+ * listeners never cache anything and pay nothing. */
+static struct tcp__syncache *sc_make(struct tcp__listener *l)
+{
+  uint32_t nb = l->h->set->syncache_buckets;
+  struct tcp__syncache *sc = calloc(1, sizeof *sc);
+  if (!sc)
+    return NULL;
+  sc->b = calloc(nb ? nb : 1, sizeof *sc->b);
+  if (!sc->b) {
+    free(sc);
+    return NULL;
+  }
+  sc->nb = nb ? nb : 1;
+  sc->free_head = TCP__SC_NIL;
+  for (uint32_t i = 0; i < sc->nb; i++) {
+    struct tcp__scbucket *b = &sc->b[i];
+    sim_event_init(&b->ev, sc_fire, b);
+    b->l = l;
+    b->head = b->tail = TCP__SC_NIL;
+  }
+  return sc;
+}
+
+/* A free pool slot, growing the pool by doubling (amortised: no
+ * allocation per SYN once the flood has reached its size). */
+static uint32_t sc_slot(struct tcp__syncache *sc)
+{
+  if (sc->free_head == TCP__SC_NIL) {
+    uint32_t cap = sc->pool_cap ? 2 * sc->pool_cap : 8;
+    if (cap <= sc->pool_cap)
+      return TCP__SC_NIL;
+    struct tcp__scent *p = realloc(sc->pool, cap * sizeof *p);
+    if (!p)
+      return TCP__SC_NIL;
+    for (uint32_t i = cap; i > sc->pool_cap; i--) {
+      p[i - 1].next = sc->free_head;
+      sc->free_head = i - 1;
+    }
+    sc->pool = p;
+    sc->pool_cap = cap;
+  }
+  uint32_t i = sc->free_head;
+  sc->free_head = sc->pool[i].next;
+  return i;
+}
+
+/* Unlink pool slot idx (after prev, TCP__SC_NIL if it is the head) from
+ * bucket b and free it. The bucket's timer is left to the caller. */
+static void sc_unlink(struct tcp__syncache *sc, struct tcp__scbucket *b,
+                      uint32_t prev, uint32_t idx)
+{
+  uint32_t next = sc->pool[idx].next;
+  if (prev == TCP__SC_NIL)
+    b->head = next;
+  else
+    sc->pool[prev].next = next;
+  if (b->tail == idx)
+    b->tail = prev;
+  b->len--;
+  sc->count--;
+  sc->pool[idx].next = sc->free_head;
+  sc->free_head = idx;
+}
+
+/* L5: the bucket's one event at its earliest entry deadline. */
+static void sc_rearm(struct tcp__listener *l, struct tcp__scbucket *b)
+{
+  struct sim_world *w = l->h->m->w;
+  if (b->len == 0) {
+    sim_cancel(w, &b->ev);
+    return;
+  }
+  int64_t t = INT64_MAX;
+  for (uint32_t i = b->head; i != TCP__SC_NIL; i = l->sc->pool[i].next)
+    if (l->sc->pool[i].e.expire_ns < t)
+      t = l->sc->pool[i].e.expire_ns;
+  if (!sim_event_pending(&b->ev) || b->ev.t_ns != t)
+    (void)sim_rearm_at(w, &b->ev, t);
+}
+
+/* Add e as the youngest entry of its bucket; a full bucket first drops
+ * its oldest (FreeBSD syncache_insert). False when out of memory. */
+static bool sc_insert(struct tcp__listener *l, const struct tcp__synq *e)
+{
+  struct tcp__syncache *sc = l->sc;
+  struct tcp__scbucket *b = sc_bucket(l, e->laddr, e->raddr, e->rport);
+  if (b->len >= l->h->set->syncache_bucket_limit && b->len > 0) {
+    struct tcp__synq old = sc->pool[b->head].e;
+    sc_unlink(sc, b, TCP__SC_NIL, b->head);
+    l->h->m->st.syncache_bucket_overflows++;
+    entry_move(l, &old, TCP_S_CLOSED, "SYN cache bucket full");
+  }
+  uint32_t i = sc_slot(sc);
+  if (i == TCP__SC_NIL) {
+    sc_rearm(l, b);
+    return false;
+  }
+  sc->pool[i].e = *e;
+  sc->pool[i].next = TCP__SC_NIL;
+  if (b->tail == TCP__SC_NIL)
+    b->head = i;
+  else
+    sc->pool[b->tail].next = i;
+  b->tail = i;
+  b->len++;
+  sc->count++;
+  sc_rearm(l, b);
+  return true;
+}
+
+/* SYN-ACK retransmissions and expiry of every entry of one bucket: the
+ * bucket's one timer (FreeBSD syncache_timer). */
+static void sc_fire(struct sim_world *w, struct sim_event *ev, void *arg)
+{
+  struct tcp__scbucket *b = arg;
+  struct tcp__listener *l = b->l;
+  struct tcp__host *h = l->h;
+  const struct tcp_settings *set = h->set;
+  int64_t now = sim_now(w);
+  (void)ev;
+  tcp__enter(h);
+  uint32_t prev = TCP__SC_NIL, i = b->head;
+  while (i != TCP__SC_NIL) {
+    struct tcp__synq *e = &l->sc->pool[i].e;
+    uint32_t next = l->sc->pool[i].next;
+    if (e->expire_ns > now) {
+      prev = i;
+      i = next;
+      continue;
+    }
+    if (e->retries >= set->syncache_retries) {
+      struct tcp__synq copy = *e;
+      sc_unlink(l->sc, b, prev, i);
+      entry_move(l, &copy, TCP_S_CLOSED, "SYN,ACK retries exhausted");
+      i = next;
+      continue;
+    }
+    e->retries++;
+    h->m->st.retransmits++;
+    send_synack(l, e, false);
+    e->expire_ns = synack_deadline(set, now, e->retries);
+    prev = i;
+    i = next;
+  }
+  sc_rearm(l, b);
+  tcp__leave(h);
+}
+
+/* ====================================================================== */
+/* Half-open entries, wherever they are                                    */
+/* ====================================================================== */
+
+struct half {
+  struct tcp__synq *e;          /* NULL: none */
+  uint32_t qidx;                /* SYN queue index (b == NULL) */
+  struct tcp__scbucket *b;      /* or the cache bucket, */
+  uint32_t idx, prev;           /* slot and its predecessor there */
+};
+
+static bool find_half(struct tcp__listener *l, const struct tcp__seg *s,
+                      struct half *hf)
+{
+  memset(hf, 0, sizeof *hf);
   for (uint32_t i = 0; i < l->q_len; i++) {
     struct tcp__synq *e = &l->q[i];
     if (e->raddr == s->src && e->rport == s->h.sport && e->laddr == s->dst) {
-      *idx = i;
-      return e;
+      hf->e = e;
+      hf->qidx = i;
+      return true;
     }
   }
-  return NULL;
+  if (!l->sc)
+    return false;
+  struct tcp__scbucket *b = sc_bucket(l, s->dst, s->src, s->h.sport);
+  uint32_t prev = TCP__SC_NIL;
+  for (uint32_t i = b->head; i != TCP__SC_NIL; i = l->sc->pool[i].next) {
+    struct tcp__synq *e = &l->sc->pool[i].e;
+    if (e->raddr == s->src && e->rport == s->h.sport && e->laddr == s->dst) {
+      hf->e = e;
+      hf->b = b;
+      hf->idx = i;
+      hf->prev = prev;
+      return true;
+    }
+    prev = i;
+  }
+  return false;
+}
+
+/* Take the entry out (its timer follows); hf->e is invalid afterwards. */
+static void remove_half(struct tcp__listener *l, struct half *hf)
+{
+  if (hf->b) {
+    sc_unlink(l->sc, hf->b, hf->prev, hf->idx);
+    sc_rearm(l, hf->b);
+  } else {
+    remove_entry(l, hf->qidx);
+    rearm(l);
+  }
+  hf->e = NULL;
 }
 
 static void fill_from_entry(struct tcp__conn *c, const struct tcp__synq *e)
@@ -164,19 +433,18 @@ static void inherit_options(struct tcp__conn *c, const struct tcp__listener *l)
 
 /* The handshake's last ACK: make the block, adopt SYN_RCVD, and let the
  * table take it to ESTABLISHED (and into the accept queue). */
-static void promote(struct tcp__listener *l, uint32_t idx,
+static void promote(struct tcp__listener *l, struct half *hf,
                     const struct tcp__seg *s)
 {
   struct tcp__host *h = l->h;
   struct tcp_module *m = h->m;
-  struct tcp__synq e = l->q[idx];
+  struct tcp__synq e = *hf->e;
   if (accept_full(l)) {
     m->st.accept_queue_drops++;
     if (h->set->accept_overflow == TCP_OVERFLOW_RST) {
       tcp__reply_closed(h, m, h->node, s);
-      remove_entry(l, idx);
+      remove_half(l, hf);
       entry_move(l, &e, TCP_S_CLOSED, "accept queue overflow");
-      rearm(l);
     } else {
       /* Linux tcp_abort_on_overflow 0: ignore the ACK; the entry stays
        * and its SYN-ACK is retransmitted, letting the client in later. */
@@ -189,8 +457,7 @@ static void promote(struct tcp__listener *l, uint32_t idx,
     tcp__drop(m, h->node, s, "out of memory");
     return;
   }
-  remove_entry(l, idx);
-  rearm(l);
+  remove_half(l, hf);
   fill_from_entry(c, &e);
   inherit_options(c, l);
   c->lis = l;
@@ -202,8 +469,92 @@ static void promote(struct tcp__listener *l, uint32_t idx,
     tcp__output(c);
 }
 
+/* ====================================================================== */
+/* SYN cookies                                                             */
+/* ====================================================================== */
+
+/* An ACK that matches no half-open entry: is it the answer to one of our
+ * cookies? True if it was taken (connection made, or dropped for a full
+ * accept queue); false if the caller answers it as any stray ACK, with a
+ * reset (Linux: cookie_v4_check returns the listener, which resets). */
+static bool cookie_ack(struct tcp__listener *l, const struct tcp__seg *s)
+{
+  struct tcp__host *h = l->h;
+  struct tcp_module *m = h->m;
+  const struct tcp_settings *set = h->set;
+  int64_t now = sim_now(m->w);
+  if (set->syncookies == TCP_SYNCOOKIES_OFF ||
+      l->cookie_last_ns == INT64_MIN ||
+      now - l->cookie_last_ns >=
+          (int64_t)TCP__COOKIE_MAX_AGE * TCP__COOKIE_PERIOD_NS)
+    return false; /* no cookie sent lately: not worth a check */
+  struct tcp__cookie_tuple t = tuple_of(l, s->dst, s->src, s->h.sport);
+  uint16_t mss = tcp__cookie_check(l->key, &t, s->h.seq - 1, s->h.ack - 1, now);
+  if (mss == 0) {
+    m->st.syncookies_failed++;
+    return false;
+  }
+  m->st.syncookies_validated++;
+  /* What the SYN said, rebuilt: the MSS from the cookie; with timestamps
+   * the peer's window scale and SACK from the echoed TSval (Linux
+   * cookie_timestamp_decode); without them, nothing more. */
+  struct tcp__synq e;
+  memset(&e, 0, sizeof e);
+  e.laddr = s->dst;
+  e.raddr = s->src;
+  e.rport = s->h.sport;
+  e.irs = s->h.seq - 1;
+  e.iss = s->h.ack - 1;
+  e.peer_mss = mss;
+  e.peer_win = s->h.win;
+  if (s->h.has_ts && set->opt_timestamps) {
+    e.opts |= TCP__SQ_TS;
+    e.ts_recent = s->h.ts_val;
+    uint32_t o = s->h.ts_ecr & ((1u << TCP__COOKIE_TS_BITS) - 1);
+    if (s->h.ts_ecr != 0) {
+      if (o & TCP__COOKIE_TS_SACK)
+        e.opts |= TCP__SQ_SACK;
+      if ((o & 0xfu) != TCP__COOKIE_TS_WSCALE_NONE) {
+        e.opts |= TCP__SQ_WSCALE;
+        e.peer_wscale = (uint8_t)(o & 0xfu);
+      }
+    }
+  }
+  if (accept_full(l)) {
+    /* Linux tcp_v4_syn_recv_sock fails on a full accept queue and the
+     * ACK is dropped; a later segment of the client carries the same
+     * cookie while it is young enough. */
+    m->st.accept_queue_drops++;
+    tcp__drop(m, h->node, s, "accept queue full");
+    return true;
+  }
+  struct tcp__conn *c = tcp__conn_new(h, e.laddr, l->lport, e.raddr, e.rport);
+  if (!c) {
+    tcp__drop(m, h->node, s, "out of memory");
+    return true;
+  }
+  e.id = c->id;
+  fill_from_entry(c, &e);
+  inherit_options(c, l);
+  c->lis = l;
+  /* No SYN_RCVD ever existed: the block adopts the listener's LISTEN and
+   * the table takes it to ESTABLISHED with the ACK and any text on it. */
+  tcp__fsm_set(h, c, &c->state, c->id, TCP_S_LISTEN, NULL);
+  tcp__fsm_step(c, TCP__EV_ACK_OF_SYN, s, NULL);
+  if (!(c->flags & TCP__CF_DEAD))
+    tcp__output(c);
+  return true;
+}
+
+/* ====================================================================== */
+/* A new SYN                                                               */
+/* ====================================================================== */
+
 /* Experiment only (DESIGN 6.11): count the connection open once the
- * SYN-ACK is sent, without waiting for the third segment. */
+ * SYN-ACK is sent, without waiting for the third segment. Not a defence
+ * and not a real stack's behaviour: it shows what goes wrong (an old
+ * duplicate SYN or a spoofed one makes an ESTABLISHED connection nobody
+ * asked for, handed to the application, waiting in vain). */
 static void two_way_open(struct tcp__listener *l, const struct tcp__seg *s,
                          struct tcp__synq *e)
 {
@@ -211,6 +562,7 @@ static void two_way_open(struct tcp__listener *l, const struct tcp__seg *s,
   struct tcp__conn *c = tcp__conn_new(h, e->laddr, l->lport, e->raddr, e->rport);
   if (!c)
     return;
+  (void)s;
   fill_from_entry(c, e);
   inherit_options(c, l);
   c->lis = l;
@@ -228,6 +580,42 @@ static void two_way_open(struct tcp__listener *l, const struct tcp__seg *s,
                "two-way handshake: SYN,ACK sent");
 }
 
+/* Where a new SYN's half-open state goes. */
+enum syn_dest {
+  TO_QUEUE,   /* the SYN queue */
+  TO_RECYCLE, /* the SYN queue, in place of its oldest entry */
+  TO_CACHE,   /* the SYN cache (its bucket may drop its oldest) */
+  TO_COOKIE,  /* nowhere: a SYN cookie */
+  TO_DROP     /* nowhere: dropped, counted in syn_queue_drops */
+};
+
+static enum syn_dest syn_dest(const struct tcp__listener *l,
+                              const struct tcp__seg *s)
+{
+  const struct tcp_settings *set = l->h->set;
+  if (set->syncookies == TCP_SYNCOOKIES_ALWAYS)
+    return TO_COOKIE;
+  bool full;
+  if (set->syncache) {
+    /* A SYN whose bucket is full replaces the bucket's oldest entry, so
+     * the cache does not grow: only when neither applies is it full
+     * (FreeBSD: the zone allocator at cache_limit). */
+    const struct tcp__scbucket *b =
+        l->sc ? sc_bucket(l, s->dst, s->src, s->h.sport) : NULL;
+    bool bucket_full = b && b->len >= set->syncache_bucket_limit && b->len;
+    full = !bucket_full && l->sc && l->sc->count >= set->syncache_limit;
+    if (!full)
+      return TO_CACHE;
+  } else {
+    full = l->q_len >= set->syn_backlog;
+    if (!full)
+      return TO_QUEUE;
+    if (set->syn_recycle && l->q_len > 0)
+      return TO_RECYCLE;
+  }
+  return set->syncookies == TCP_SYNCOOKIES_OVERFLOW ? TO_COOKIE : TO_DROP;
+}
+
 static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
 {
   struct tcp__host *h = l->h;
@@ -237,11 +625,15 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
     tcp__drop(m, h->node, s, "quiet time");
     return;
   }
-  if (l->q_len >= set->syn_backlog) {
+  enum syn_dest dest = syn_dest(l, s);
+  if (dest == TO_DROP) {
     m->st.syn_queue_drops++;
-    tcp__drop(m, h->node, s, "SYN queue full");
+    tcp__drop(m, h->node, s, set->syncache ? "SYN cache full"
+                                           : "SYN queue full");
     return;
   }
+  /* Linux tcp_conn_request: a full accept queue drops the SYN even when
+   * a cookie could answer it. */
   if (accept_full(l)) {
     m->st.accept_queue_drops++;
     tcp__drop(m, h->node, s, "accept queue full");
@@ -250,13 +642,10 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
   int64_t now = sim_now(m->w);
   struct tcp__synq e;
   memset(&e, 0, sizeof e);
-  e.id = tcp__new_id(m);
   e.laddr = s->dst;
   e.raddr = s->src;
   e.rport = s->h.sport;
   e.irs = s->h.seq;
-  e.iss = tcp__isn_next(&h->isn, set, now, s->dst, l->lport, s->src,
-                        s->h.sport, &h->isn_rng);
   /* the same rule as the active side (tcp__peer_mss) */
   e.peer_mss = tcp__peer_mss(s->h.has_mss, s->h.mss);
   e.peer_win = s->h.win;
@@ -269,25 +658,60 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
     e.opts |= TCP__SQ_TS;
     e.ts_recent = s->h.ts_val;
   }
+  if (dest == TO_COOKIE) {
+    /* RFC 4987 3.6: everything the ACK needs is in the ISN (and, with
+     * timestamps, in the TSval); no entry, no timer, no transition. */
+    struct tcp__cookie_tuple t = tuple_of(l, s->dst, s->src, s->h.sport);
+    e.iss = tcp__cookie_make(l->key, &t, e.irs, e.peer_mss, now, NULL);
+    m->st.syncookies_sent++;
+    l->cookie_last_ns = now;
+    send_synack(l, &e, true);
+    return;
+  }
+  e.id = tcp__new_id(m);
+  e.iss = tcp__isn_next(&h->isn, set, now, s->dst, l->lport, s->src,
+                        s->h.sport, &h->isn_rng);
   e.expire_ns = tcp__deadline(now, set->rto_initial_ns);
   if (set->two_way_handshake) {
     two_way_open(l, s, &e);
     return;
+  }
+  uint8_t st = TCP_S_LISTEN;
+  if (dest == TO_CACHE) {
+    if (!l->sc && !(l->sc = sc_make(l))) {
+      tcp__drop(m, h->node, s, "out of memory");
+      return;
+    }
+    tcp__fsm_set(h, NULL, &st, e.id, TCP_S_SYN_RCVD, "rcv SYN, snd SYN,ACK");
+    if (!sc_insert(l, &e)) {
+      entry_move(l, &e, TCP_S_CLOSED, "out of memory");
+      tcp__drop(m, h->node, s, "out of memory");
+      return;
+    }
+    send_synack(l, &e, false);
+    return;
+  }
+  if (dest == TO_RECYCLE) {
+    /* RFC 4987 3.5: the oldest half-open entry makes room. */
+    struct tcp__synq old = l->q[0];
+    remove_entry(l, 0);
+    m->st.syn_recycled++;
+    entry_move(l, &old, TCP_S_CLOSED, "recycled for a new SYN");
   }
   if (l->q_len == l->q_cap) {
     uint32_t cap = l->q_cap ? 2 * l->q_cap : 8;
     struct tcp__synq *q = realloc(l->q, cap * sizeof *q);
     if (!q) {
       tcp__drop(m, h->node, s, "out of memory");
+      rearm(l);
       return;
     }
     l->q = q;
     l->q_cap = cap;
   }
   l->q[l->q_len++] = e;
-  uint8_t st = TCP_S_LISTEN;
   tcp__fsm_set(h, NULL, &st, e.id, TCP_S_SYN_RCVD, "rcv SYN, snd SYN,ACK");
-  send_synack(l, &e);
+  send_synack(l, &e, false);
   rearm(l);
 }
 
@@ -296,9 +720,9 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
   struct tcp__host *h = l->h;
   struct tcp_module *m = h->m;
   uint8_t f = s->h.flags;
-  uint32_t idx = 0;
-  struct tcp__synq *e = find_entry(l, s, &idx);
-  if (e) {
+  struct half hf;
+  if (find_half(l, s, &hf)) {
+    struct tcp__synq *e = hf.e;
     /* SYN_RCVD, held as an entry (RFC 9293 3.10.7.4 for SYN-RECEIVED) */
     uint32_t wnd = h->set->rcv_buf;
     bool in_wnd = tcp_seq_geq(s->h.seq, e->irs + 1) &&
@@ -311,14 +735,13 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
       }
       m->st.rst_in++;
       struct tcp__synq copy = *e;
-      remove_entry(l, idx);
+      remove_half(l, &hf);
       entry_move(l, &copy, TCP_S_LISTEN, "rcv RST");
-      rearm(l);
       return;
     }
     if (f & TCP_F_SYN) {
       if (!(f & TCP_F_ACK) && s->h.seq == e->irs) {
-        send_synack(l, e); /* our SYN-ACK was lost */
+        send_synack(l, e, false); /* our SYN-ACK was lost */
         return;
       }
       tcp__drop(m, h->node, s, "SYN for a half-open connection");
@@ -336,7 +759,7 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
       tcp__drop(m, h->node, s, "out of window");
       return;
     }
-    promote(l, idx, s);
+    promote(l, &hf, s);
     return;
   }
   /* LISTEN (RFC 9293 3.10.7.2) */
@@ -345,6 +768,8 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
     return;
   }
   if (f & TCP_F_ACK) {
+    if (!(f & TCP_F_SYN) && cookie_ack(l, s))
+      return;
     tcp__reply_closed(h, m, h->node, s);
     return;
   }
@@ -355,13 +780,14 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
   tcp__drop(m, h->node, s, "no SYN in LISTEN");
 }
 
-/* SYN-ACK retransmissions of every entry of the listener (one timer). */
+/* SYN-ACK retransmissions of every entry of the SYN queue (one timer). */
 static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
 {
   struct tcp__listener *l = arg;
   struct tcp__host *h = l->h;
   const struct tcp_settings *set = h->set;
   int64_t now = sim_now(w);
+  (void)ev;
   tcp__enter(h);
   uint32_t i = 0;
   while (i < l->q_len) {
@@ -378,13 +804,8 @@ static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
     }
     e->retries++;
     h->m->st.retransmits++;
-    send_synack(l, e);
-    int64_t d = set->rto_initial_ns;
-    for (unsigned k = 0; k < e->retries && d < set->rto_max_ns; k++)
-      d *= 2;
-    if (d > set->rto_max_ns)
-      d = set->rto_max_ns;
-    e->expire_ns = tcp__deadline(now, d);
+    send_synack(l, e, false);
+    e->expire_ns = synack_deadline(set, now, e->retries);
     i++;
   }
   rearm(l);
@@ -406,6 +827,11 @@ int tcp__listener_open(struct tcp_sock *so, uint32_t backlog)
   l->state = TCP_S_CLOSED;
   uint32_t cap = h->set->somaxconn;
   l->backlog = backlog < cap ? backlog : cap;
+  /* Every listener draws its secret, whatever the defences, from a
+   * stream of its own, so that switching them leaves other draws alone. */
+  l->key[0] = sim_rng_u64(&h->secret_rng);
+  l->key[1] = sim_rng_u64(&h->secret_rng);
+  l->cookie_last_ns = INT64_MIN;
   l->prev = h->l_tail;
   if (h->l_tail)
     h->l_tail->next = l;
@@ -438,31 +864,49 @@ void tcp__accept_remove(struct tcp__conn *c)
   c->lis = NULL;
 }
 
+/* Reset a half-open entry of a listener being closed. */
+static void close_entry(struct tcp__listener *l, const struct tcp__synq *e)
+{
+  struct tcp__host *h = l->h;
+  struct tcp_hdr hd;
+  memset(&hd, 0, sizeof hd);
+  hd.sport = l->lport;
+  hd.dport = e->rport;
+  hd.seq = e->iss + 1;
+  hd.ack = e->irs + 1;
+  hd.flags = TCP_F_RST | TCP_F_ACK;
+  tcp__send_raw(h->m, h->node, h, e->laddr, e->raddr, &hd, 0, e->id);
+  entry_move(l, e, TCP_S_CLOSED, "listener closed");
+}
+
 /* Close a listener: half-open entries and connections never accepted are
  * reset (Linux inet_csk_listen_stop), unless the host just lost power
- * (silent: nothing may leave it). */
+ * (silent: nothing may leave it). Cache entries go bucket by bucket,
+ * oldest first, so that the order is the same in every run. */
 void tcp__listener_close(struct tcp__listener *l, bool silent)
 {
   struct tcp__host *h = l->h;
-  for (uint32_t i = 0; i < l->q_len; i++) {
-    struct tcp__synq *e = &l->q[i];
-    if (!silent) {
-      struct tcp_hdr hd;
-      memset(&hd, 0, sizeof hd);
-      hd.sport = l->lport;
-      hd.dport = e->rport;
-      hd.seq = e->iss + 1;
-      hd.ack = e->irs + 1;
-      hd.flags = TCP_F_RST | TCP_F_ACK;
-      tcp__send_raw(h->m, h->node, h, e->laddr, e->raddr, &hd, 0, e->id);
-      entry_move(l, e, TCP_S_CLOSED, "listener closed");
-    }
-  }
+  for (uint32_t i = 0; i < l->q_len; i++)
+    if (!silent)
+      close_entry(l, &l->q[i]);
   l->q_len = 0;
   free(l->q);
   l->q = NULL;
   l->q_cap = 0;
   sim_cancel(h->m->w, &l->ev);
+  if (l->sc) {
+    for (uint32_t b = 0; b < l->sc->nb; b++) {
+      struct tcp__scbucket *bk = &l->sc->b[b];
+      sim_cancel(h->m->w, &bk->ev);
+      for (uint32_t i = bk->head; i != TCP__SC_NIL; i = l->sc->pool[i].next)
+        if (!silent)
+          close_entry(l, &l->sc->pool[i].e);
+    }
+    free(l->sc->pool);
+    free(l->sc->b);
+    free(l->sc);
+    l->sc = NULL;
+  }
   while (l->aq_head) {
     struct tcp__conn *c = l->aq_head;
     tcp__accept_remove(c);
@@ -483,4 +927,37 @@ void tcp__listener_close(struct tcp__listener *l, bool silent)
   if (l->sock)
     l->sock->lis = NULL;
   free(l);
+}
+
+/* L4, L5 (debug builds, inside asserts). */
+bool tcp__listener_check(const struct tcp__listener *l)
+{
+  const struct tcp__syncache *sc = l->sc;
+  if (!sc)
+    return true;
+  uint32_t total = 0;
+  for (uint32_t b = 0; b < sc->nb; b++) {
+    const struct tcp__scbucket *bk = &sc->b[b];
+    uint32_t n = 0, last = TCP__SC_NIL;
+    for (uint32_t i = bk->head; i != TCP__SC_NIL; i = sc->pool[i].next) {
+      if (i >= sc->pool_cap || ++n > sc->pool_cap)
+        return false;
+      const struct tcp__synq *e = &sc->pool[i].e;
+      if (sc_bucket(l, e->laddr, e->raddr, e->rport) != bk)
+        return false;
+      last = i;
+    }
+    if (n != bk->len || last != bk->tail || bk->l != l)
+      return false;
+    if ((n > 0) != sim_event_pending(&bk->ev))
+      return false;
+    total += n;
+  }
+  if (total != sc->count)
+    return false;
+  uint32_t nfree = 0;
+  for (uint32_t i = sc->free_head; i != TCP__SC_NIL; i = sc->pool[i].next)
+    if (i >= sc->pool_cap || ++nfree > sc->pool_cap)
+      return false;
+  return nfree + total == sc->pool_cap;
 }

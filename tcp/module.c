@@ -101,6 +101,7 @@ struct tcp__host *tcp__host_get(struct tcp_module *m, uint32_t node,
   h->set = &m->defaults;
   sim_rng_seed(&h->isn_rng, sim_world_seed(m->w), "tcp.isn", node);
   sim_rng_seed(&h->port_rng, sim_world_seed(m->w), "tcp.port", node);
+  sim_rng_seed(&h->secret_rng, sim_world_seed(m->w), "tcp.listen", node);
   sim_event_init(&h->quiet_ev, quiet_fire, h);
   /* I1 of tcp_isn.h: the generator starts at the run's start, whenever
    * the host is first touched. A later boot restarts it (on_boot). */
@@ -530,6 +531,8 @@ bool tcp__host_check(const struct tcp__host *h)
         return false; /* L3 */
     if (k != l->aq_len)
       return false;
+    if (!tcp__listener_check(l))
+      return false; /* L4, L5 */
   }
   return true;
 }

@@ -39,7 +39,8 @@ enum stor {
   ST_TIMES,    /* int64_t ns[8], zero-terminated */
   ST_ISN,      /* enum tcp_isn_kind */
   ST_OVERFLOW, /* enum tcp_overflow */
-  ST_PORTS     /* enum tcp_port_policy */
+  ST_PORTS,    /* enum tcp_port_policy */
+  ST_COOKIES   /* enum tcp_syncookies */
 };
 
 /* Largest time any setting accepts: 10^6 s (11.6 days) leaves room to add
@@ -130,6 +131,24 @@ enum stor {
     "cap on the backlog given to listen()", NOCHOICE)                          \
   X(accept_overflow, TCP_SET_ENUM, ST_OVERFLOW, accept_overflow, 0, 0,         \
     "last ACK of a handshake when the accept queue is full", "drop|rst")       \
+  X(syn_recycle, TCP_SET_BOOL, ST_BOOL, syn_recycle, 0, 1,                     \
+    "a SYN finding the SYN queue full replaces the oldest half-open entry",    \
+    NOCHOICE)                                                                  \
+  X(syncache, TCP_SET_BOOL, ST_BOOL, syncache, 0, 1,                           \
+    "keep half-open connections in a hashed SYN cache (FreeBSD)", NOCHOICE)    \
+  X(syncache_buckets, TCP_SET_UINT, ST_U32, syncache_buckets, 1, 65536,        \
+    "hash buckets of a listener's SYN cache (each has one timer)", NOCHOICE)   \
+  X(syncache_bucket_limit, TCP_SET_UINT, ST_U32, syncache_bucket_limit, 1,     \
+    65535, "entries per SYN-cache bucket; a full bucket drops its oldest",     \
+    NOCHOICE)                                                                  \
+  X(syncache_limit, TCP_SET_UINT, ST_U32, syncache_limit, 1, 16777216,         \
+    "entries of a listener's SYN cache in all its buckets", NOCHOICE)          \
+  X(syncache_retries, TCP_SET_UINT, ST_U8, syncache_retries, 0, 255,           \
+    "SYN-ACK retransmissions from the SYN cache before the entry goes",        \
+    NOCHOICE)                                                                  \
+  X(syncookies, TCP_SET_ENUM, ST_COOKIES, syncookies, 0, 0,                    \
+    "answer SYNs with stateless SYN cookies (Linux tcp_syncookies 0/1/2)",     \
+    "off|overflow|always")                                                     \
   X(port_lo, TCP_SET_UINT, ST_U16, port_lo, 1, 65535,                          \
     "lowest ephemeral port", NOCHOICE)                                         \
   X(port_hi, TCP_SET_UINT, ST_U16, port_hi, 1, 65535,                          \
@@ -137,7 +156,7 @@ enum stor {
   X(port_policy, TCP_SET_ENUM, ST_PORTS, port_policy, 0, 0,                    \
     "how ephemeral ports are chosen", "sequential|random")                     \
   X(two_way_handshake, TCP_SET_BOOL, ST_BOOL, two_way_handshake, 0, 1,         \
-    "experiment: a server counts a connection open once its SYN-ACK is sent",  \
+    "experiment only (broken on purpose): server open once its SYN-ACK is sent",\
     NOCHOICE)
 
 struct setting_impl {
@@ -167,6 +186,24 @@ _Static_assert(sizeof descs / sizeof descs[0] == sizeof impls / sizeof impls[0],
 /* ====================================================================== */
 /* Profiles                                                                */
 /* ====================================================================== */
+
+/*
+ * The sizes of the SYN cache are FreeBSD's in every profile, so that
+ * switching `syncache` on gives FreeBSD's cache (sys/netinet/
+ * tcp_syncache.c): TCP_SYNCACHE_HASHSIZE 512 buckets, TCP_SYNCACHE_
+ * BUCKETLIMIT 30 entries per bucket, cache_limit = hashsize * bucket_limit
+ * = 15360 (syncache_init), SYNCACHE_MAXREXMTS 3 SYN-ACK retransmissions
+ * (1 + 2 + 4 + 8 s with a 1 s initial RTO, "the odds are that the user has
+ * given up attempting to connect by then"). Which defences are on is the
+ * profile's business.
+ */
+static void freebsd_syncache_sizes(struct tcp_settings *s)
+{
+  s->syncache_buckets = 512;
+  s->syncache_bucket_limit = 30;
+  s->syncache_limit = 512 * 30;
+  s->syncache_retries = 3;
+}
 
 /*
  * RFC 793 as a textbook reads it, with RFC 9293 (its 2022 consolidation)
@@ -217,6 +254,11 @@ static void init_rfc793(struct tcp_settings *s)
   s->syn_backlog = 1024;             /* not in the RFC: roomy */
   s->somaxconn = 1024;
   s->accept_overflow = TCP_OVERFLOW_DROP;
+  /* RFC 4987 (2007) came long after RFC 793: no defences. */
+  s->syn_recycle = false;
+  s->syncache = false;
+  freebsd_syncache_sizes(s);
+  s->syncookies = TCP_SYNCOOKIES_OFF;
   s->port_lo = 49152;                /* RFC 6335 6: dynamic ports */
   s->port_hi = 65535;
   s->port_policy = TCP_PORTS_SEQUENTIAL;
@@ -272,6 +314,15 @@ static void init_bsd(struct tcp_settings *s)
   s->syn_backlog = 8;
   s->somaxconn = 5;                  /* SOMAXCONN */
   s->accept_overflow = TCP_OVERFLOW_DROP; /* the SYN is ignored */
+  /* 4.4BSD drops the SYN when the queues are full (sonewconn fails):
+   * no recycling, no cache, no cookies. The SYN cache and SYN cookies
+   * came with FreeBSD 4.5 (2001), where both are on by default
+   * (net.inet.tcp.syncookies 1): syncache=on and syncookies=overflow
+   * give that behaviour. */
+  s->syn_recycle = false;
+  s->syncache = false;
+  freebsd_syncache_sizes(s);
+  s->syncookies = TCP_SYNCOOKIES_OFF;
   s->port_lo = 1024;                 /* IPPORT_RESERVED */
   s->port_hi = 5000;                 /* IPPORT_USERRESERVED */
   s->port_policy = TCP_PORTS_SEQUENTIAL;
@@ -323,6 +374,10 @@ static void init_linux(struct tcp_settings *s)
   s->syn_backlog = 2048;             /* tcp_max_syn_backlog */
   s->somaxconn = 4096;               /* net.core.somaxconn */
   s->accept_overflow = TCP_OVERFLOW_DROP; /* tcp_abort_on_overflow 0 */
+  s->syn_recycle = false;            /* Linux never recycles */
+  s->syncache = false;               /* request socks: the SYN queue */
+  freebsd_syncache_sizes(s);
+  s->syncookies = TCP_SYNCOOKIES_OVERFLOW; /* tcp_syncookies 1 */
   s->port_lo = 32768;                /* ip_local_port_range */
   s->port_hi = 60999;
   s->port_policy = TCP_PORTS_RANDOM;
@@ -651,6 +706,8 @@ static int64_t get_int(const struct tcp_settings *s, const struct setting_impl *
     return (int64_t)*(const enum tcp_overflow *)f;
   case ST_PORTS:
     return (int64_t)*(const enum tcp_port_policy *)f;
+  case ST_COOKIES:
+    return (int64_t)*(const enum tcp_syncookies *)f;
   case ST_TIMES:
     break;
   }
@@ -685,6 +742,9 @@ static void set_int(struct tcp_settings *s, const struct setting_impl *m,
     break;
   case ST_PORTS:
     *(enum tcp_port_policy *)f = (enum tcp_port_policy)v;
+    break;
+  case ST_COOKIES:
+    *(enum tcp_syncookies *)f = (enum tcp_syncookies)v;
     break;
   case ST_TIMES:
     break;

@@ -155,6 +155,14 @@ enum tcp_overflow { TCP_OVERFLOW_DROP, TCP_OVERFLOW_RST };
 
 enum tcp_port_policy { TCP_PORTS_SEQUENTIAL, TCP_PORTS_RANDOM };
 
+/* When a listener answers a SYN with a SYN cookie instead of keeping state
+ * (RFC 4987 3.6; Linux net.ipv4.tcp_syncookies 0, 1, 2). */
+enum tcp_syncookies {
+  TCP_SYNCOOKIES_OFF,      /* never */
+  TCP_SYNCOOKIES_OVERFLOW, /* when the SYN queue (or the SYN cache) is full */
+  TCP_SYNCOOKIES_ALWAYS    /* for every SYN: no half-open state at all */
+};
+
 /*
  * Every tunable of the module. tcp_settings_init fills a profile's
  * defaults; any field may then be changed. The table behind
@@ -206,12 +214,25 @@ struct tcp_settings {
   uint32_t syn_backlog;         /* SYN-queue entries per listener, at most */
   uint32_t somaxconn;           /* cap on a listen() backlog */
   enum tcp_overflow accept_overflow;
+  /* SYN-flood defences (RFC 4987 3); tcp/README.md "SYN-flood defences".
+   * syn_backlog, somaxconn and synack_retries above are defences too. */
+  bool syn_recycle;             /* a SYN finding the SYN queue full replaces
+                                   the oldest half-open entry */
+  bool syncache;                /* FreeBSD-style SYN cache instead of the
+                                   SYN queue */
+  uint32_t syncache_buckets;    /* hash buckets per listener */
+  uint32_t syncache_bucket_limit; /* entries per bucket; the oldest goes */
+  uint32_t syncache_limit;      /* entries per listener, all buckets */
+  uint8_t syncache_retries;     /* SYN-ACK retransmissions from the cache */
+  enum tcp_syncookies syncookies;
   /* ephemeral ports */
   uint16_t port_lo;
   uint16_t port_hi;
   enum tcp_port_policy port_policy;
-  /* experiment only: the server counts a connection open as soon as it
-   * has sent its SYN-ACK (why three segments are needed) */
+  /* experiment only, broken on purpose, in no profile: a listener counts
+   * a connection ESTABLISHED (and queues it for accept) as soon as it has
+   * sent its SYN-ACK, to show why three segments are needed (an old
+   * duplicate SYN opens a connection nobody asked for) */
   bool two_way_handshake;
 };
 
@@ -311,6 +332,13 @@ struct tcp_stats {
   uint64_t bad_segs;          /* malformed or failed checks */
   uint64_t syn_queue_drops, accept_queue_drops;
   uint64_t conns_opened, conns_closed;
+  /* SYN-flood defences */
+  uint64_t syn_recycled;      /* half-open entries replaced by a new SYN */
+  uint64_t syncache_bucket_overflows; /* oldest entry of a full bucket
+                                         dropped for a new SYN */
+  uint64_t syncookies_sent;   /* SYN-ACKs whose ISN is a cookie, no state */
+  uint64_t syncookies_validated; /* cookie ACKs that opened a connection */
+  uint64_t syncookies_failed; /* ACKs checked as cookies and refused */
 };
 void tcp_stats_get(const struct tcp_module *m, struct tcp_stats *out);
 

@@ -10,7 +10,9 @@
  *   input.c   segment arrival (RFC 9293 3.10.7), the classifier;
  *   output.c  segment building, delayed ACK, resets;
  *   timer.c   the named timer slots multiplexed on one event, RFC 6298;
- *   listen.c  listeners, the SYN queue, the accept queue;
+ *   listen.c  listeners, the SYN queue, the SYN cache, recycling, SYN
+ *             cookies as a listener uses them, the accept queue;
+ *   syncookie.c  the SYN cookie itself: encoding and checking (pure);
  *   api.c     the socket API, ports, notifications to applications;
  *   module.c  registration with the core, per-host state, observers.
  *
@@ -22,6 +24,8 @@
  *   C1  A block in the host's hash is in exactly one state other than
  *       CLOSED and LISTEN; a block in CLOSED is unhashed and on the reap
  *       list, and is freed when the outermost entry into the module ends.
+ *       (A block made for a valid SYN-cookie ACK adopts LISTEN for the
+ *       one table step that takes it to ESTABLISHED, inside one call.)
  *   C2  snd_una <= snd_nxt <= snd_max (modular), and snd_max <= snd_end + 1
  *       (+1 when the FIN has been sent); the FIN, when queued, has
  *       sequence number snd_end.
@@ -41,6 +45,19 @@
  *       entry deadline.
  *   L3  aq_len counts the blocks on the accept queue, all ESTABLISHED or
  *       later, each with lis == this listener.
+ *   L4  SYN cache (sc != NULL once the listener has cached a SYN): every
+ *       entry is a half-open connection in SYN_RCVD, on exactly one
+ *       bucket's list, the bucket its 4-tuple hashes to; a list runs from
+ *       its oldest entry (head) to its youngest (tail); count is the sum
+ *       of the lengths; the pool's free list holds every other slot. A
+ *       bucket never holds more than syncache_bucket_limit entries and the
+ *       cache never more than syncache_limit, as they were when the entry
+ *       was added (a later tcp_host_settings does not evict).
+ *   L5  A bucket's event is pending iff its list is not empty, and it is
+ *       the only timer of its entries (STYLE.md rule 5).
+ *   L6  SYN cookies keep nothing per connection: the listener remembers
+ *       only when it last sent one (cookie_last_ns), which decides whether
+ *       an ACK matching nothing is worth checking as a cookie.
  *
  * Host (struct tcp__host):
  *   H1  Iteration that decides anything observable (process kill, power
@@ -266,6 +283,31 @@ struct tcp__synq {
 #define TCP__SQ_SACK   2u
 #define TCP__SQ_TS     4u
 
+/* SYN cache (FreeBSD sys/netinet/tcp_syncache.c): a SYN-queue record on
+ * a bucket's list. Lists link pool indices, not pointers, so that the
+ * pool can grow with realloc. At most 64 bytes (test_sizes). */
+#define TCP__SC_NIL UINT32_MAX
+struct tcp__scent {
+  struct tcp__synq e;
+  uint32_t next;                /* younger entry of the bucket, or free list */
+};
+
+struct tcp__scbucket {
+  struct sim_event ev;          /* the one timer of every entry here (L5) */
+  struct tcp__listener *l;
+  uint32_t head, tail;          /* oldest, youngest (TCP__SC_NIL: empty) */
+  uint32_t len;
+};
+
+struct tcp__syncache {
+  struct tcp__scbucket *b;
+  uint32_t nb;                  /* buckets: syncache_buckets when made */
+  uint32_t count;               /* entries in all buckets */
+  struct tcp__scent *pool;
+  uint32_t pool_cap;
+  uint32_t free_head;
+};
+
 struct tcp__listener {
   struct sim_event ev;          /* SYN-ACK retransmissions of all entries */
   struct tcp__host *h;
@@ -280,6 +322,10 @@ struct tcp__listener {
   uint32_t aq_len;
   struct tcp__synq *q;          /* SYN queue, in arrival order */
   uint32_t q_len, q_cap;
+  struct tcp__syncache *sc;     /* SYN cache, made at its first entry */
+  uint64_t key[2];              /* secret of the cache hash and the
+                                   cookies, from the host's stream */
+  int64_t cookie_last_ns;       /* last SYN cookie sent; INT64_MIN none */
 };
 
 /* ====================================================================== */
@@ -347,6 +393,7 @@ struct tcp__host {
   struct tcp_settings *own_set;
   struct tcp__isn isn;
   struct sim_rng isn_rng, port_rng;
+  struct sim_rng secret_rng;       /* listener secrets (SYN cache, cookies) */
   int64_t quiet_until_ns;
   struct sim_event quiet_ev;       /* end of the quiet time: deferred SYNs */
   /* connection blocks: hash by 4-tuple (C6) and creation order (H1) */
@@ -478,6 +525,50 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s);
 int tcp__listener_open(struct tcp_sock *so, uint32_t backlog);
 void tcp__listener_close(struct tcp__listener *l, bool silent);
 void tcp__accept_remove(struct tcp__conn *c);
+
+bool tcp__listener_check(const struct tcp__listener *l);
+
+/* ====================================================================== */
+/* syncookie.c                                                             */
+/* ====================================================================== */
+
+/* Linux net/ipv4/syncookies.c: the counter ticks every 60 s
+ * (TCP_SYNCOOKIE_PERIOD) and a cookie is good while the counter has moved
+ * by less than 2 (MAX_SYNCOOKIE_AGE); a listener checks ACKs as cookies
+ * only within 2 periods of sending one (tcp_synq_no_recent_overflow). */
+#define TCP__COOKIE_PERIOD_NS ((int64_t)60 * SIM_S)
+#define TCP__COOKIE_MAX_AGE 2u
+#define TCP__COOKIE_MSS_N 4
+extern const uint16_t tcp__cookie_msstab[TCP__COOKIE_MSS_N];
+
+/* The 4-tuple a cookie is bound to, as the listener sees it. */
+struct tcp__cookie_tuple {
+  uint32_t laddr, raddr;
+  uint16_t lport, rport;
+};
+/* The ISN for a SYN with sequence number irs and the peer's MSS: the
+ * largest table MSS not above it goes into the cookie; *mss_out gets it. */
+uint32_t tcp__cookie_make(const uint64_t key[2],
+                          const struct tcp__cookie_tuple *t, uint32_t irs,
+                          uint16_t peer_mss, int64_t now_ns,
+                          uint16_t *mss_out);
+/* The MSS a cookie (the ACK's ack - 1) encodes for the peer's ISN irs
+ * (the ACK's seq - 1), or 0 if it is forged, for another 4-tuple or
+ * another secret, or older than TCP__COOKIE_MAX_AGE periods. */
+uint16_t tcp__cookie_check(const uint64_t key[2],
+                           const struct tcp__cookie_tuple *t, uint32_t irs,
+                           uint32_t cookie, int64_t now_ns);
+/* Timestamp-encoded options (Linux cookie_init_timestamp): the low 6 bits
+ * of the SYN-ACK's TSval carry the peer's window-scale shift (0xf: none)
+ * and SACK-permitted, so a cookie ACK echoing it restores them. */
+#define TCP__COOKIE_TS_WSCALE_NONE 0xfu
+#define TCP__COOKIE_TS_SACK 0x10u
+#define TCP__COOKIE_TS_BITS 6
+uint32_t tcp__cookie_ts(uint32_t ts_now, bool wscale_ok, uint8_t wscale,
+                        bool sack_ok);
+/* Hash of a 4-tuple under a listener key, for the SYN cache buckets. */
+uint32_t tcp__syncache_hash(const uint64_t key[2],
+                            const struct tcp__cookie_tuple *t);
 
 /* ====================================================================== */
 /* api.c                                                                   */

@@ -606,6 +606,7 @@ static void run_flood(bool flood, struct exp_wl_client_stats *cs,
   struct tcp_settings set;
   tcp_settings_init(&set, TCP_PROFILE_LINUX);
   set.syn_backlog = 16;
+  set.syncookies = TCP_SYNCOOKIES_OFF; /* what a full SYN queue does */
   set.syn_retries = 2; /* legitimate clients give up after 1+2+4 s */
   struct tworld t;
   star_world(&t, 11, 3, &set);

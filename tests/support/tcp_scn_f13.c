@@ -18,6 +18,9 @@ static int64_t flood(struct th *h, uint32_t backlog, uint8_t synack_retries,
   th_init(h, TCP_PROFILE_LINUX, TH_TOPO_ROUTER);
   h->set.syn_backlog = backlog;
   h->set.synack_retries = synack_retries;
+  /* the queue itself, as with net.ipv4.tcp_syncookies=0; the defences
+   * of RFC 4987 are in tcp_scn_defences.c */
+  h->set.syncookies = TCP_SYNCOOKIES_OFF;
   th_start(h);
   th_listen(h, h->b, 80, 128);
   for (int i = 0; i < spoofed; i++)

@@ -1,7 +1,8 @@
 /*
  * test_coverage.c - transition coverage: runs every scenario group of the
- * facts (tests/support/tcp_scn_f*.c) and of the remaining arcs
- * (tcp_scn_arcs.c) in this one process, then fails unless together they
+ * facts (tests/support/tcp_scn_f*.c), of the remaining arcs
+ * (tcp_scn_arcs.c) and of the SYN-flood defences (tcp_scn_defences.c,
+ * the only one to take LISTEN -> ESTABLISHED) in this one process, then fails unless together they
  * took every arc declared in tcp_arcs(). The harness adds each module's
  * tcp_arc_count to a process-wide total when it frees the module
  * (th_arc_total). The random test is left out on purpose: coverage must
@@ -43,7 +44,7 @@ int main(void)
       tsc_fact01, tsc_fact02, tsc_fact03, tsc_fact04, tsc_fact05,
       tsc_fact06, tsc_fact07, tsc_fact08, tsc_fact09, tsc_fact10,
       tsc_fact11, tsc_fact12, tsc_fact13, tsc_fact14, tsc_fact15,
-      tsc_arcs};
+      tsc_arcs,   tsc_defences};
   int scenario_failures = 0;
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     scenario_failures += groups[i]();

@@ -54,6 +54,8 @@ static void test_rfc9293_arcs_declared(void **state)
       {TCP_S_FIN_WAIT_2, TCP_S_TIME_WAIT},   {TCP_S_CLOSE_WAIT, TCP_S_LAST_ACK},
       {TCP_S_CLOSING, TCP_S_TIME_WAIT},      {TCP_S_LAST_ACK, TCP_S_CLOSED},
       {TCP_S_TIME_WAIT, TCP_S_CLOSED},       {TCP_S_LISTEN, TCP_S_CLOSED},
+      /* beyond the RFC diagram: a valid SYN-cookie ACK (RFC 4987 3.6) */
+      {TCP_S_LISTEN, TCP_S_ESTABLISHED},
   };
   for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
     assert_true(tcp__fsm_arc_index(need[i][0], need[i][1]) >= 0);
@@ -63,7 +65,10 @@ static void test_undeclared_arcs_refused(void **state)
 {
   assert_int_equal(tcp__fsm_arc_index(TCP_S_CLOSED, TCP_S_ESTABLISHED), -1);
   assert_int_equal(tcp__fsm_arc_index(TCP_S_TIME_WAIT, TCP_S_ESTABLISHED), -1);
-  assert_int_equal(tcp__fsm_arc_index(TCP_S_LISTEN, TCP_S_ESTABLISHED), -1);
+  /* LISTEN -> ESTABLISHED is declared for SYN cookies; its mirror and
+   * a shortcut past the handshake are not */
+  assert_int_equal(tcp__fsm_arc_index(TCP_S_ESTABLISHED, TCP_S_LISTEN), -1);
+  assert_int_equal(tcp__fsm_arc_index(TCP_S_SYN_SENT, TCP_S_LISTEN), -1);
   assert_int_equal(tcp__fsm_arc_index(TCP_S_CLOSE_WAIT, TCP_S_FIN_WAIT_1), -1);
   assert_int_equal(tcp__fsm_arc_index(TCP_S_CLOSED, TCP_S_CLOSED), -1);
   /* LISTEN -> SYN_SENT (send on a listener) is not offered by the API */
@@ -93,6 +98,9 @@ static void test_table_cells(void **state)
     assert_false(tcp__fsm_has_cell((enum tcp_state)s, TCP__EV_DROP));
   assert_true(tcp__fsm_has_cell(TCP_S_FIN_WAIT_1, TCP__EV_FIN_ACK_OF_FIN));
   assert_true(tcp__fsm_has_cell(TCP_S_SYN_SENT, TCP__EV_SYN));
+  /* the one LISTEN cell: the block made for a cookie ACK */
+  assert_true(tcp__fsm_has_cell(TCP_S_LISTEN, TCP__EV_ACK_OF_SYN));
+  assert_false(tcp__fsm_has_cell(TCP_S_LISTEN, TCP__EV_SYN));
   assert_false(tcp__fsm_has_cell(TCP_S_CLOSE_WAIT, TCP__EV_FIN));
 }
 

@@ -70,6 +70,27 @@ static void test_profile_rfc793_defaults(void **state)
   assert_false(s.opt_timestamps);
   assert_int_equal(s.mss, 536);
   assert_false(s.two_way_handshake);
+  /* RFC 4987 came long after: no SYN-flood defence on */
+  assert_false(s.syn_recycle);
+  assert_false(s.syncache);
+  assert_int_equal(s.syncookies, TCP_SYNCOOKIES_OFF);
+  assert_int_equal(s.syncache_buckets, 512);
+}
+
+/* Every profile carries FreeBSD's SYN-cache sizes (tcp_syncache.c), so
+ * that syncache=on is FreeBSD's cache. */
+static void test_profile_syncache_sizes(void **state)
+{
+  (void)state;
+  for (int p = TCP_PROFILE_RFC793; p <= TCP_PROFILE_LINUX; p++) {
+    struct tcp_settings s;
+    tcp_settings_init(&s, (enum tcp_profile)p);
+    assert_int_equal(s.syncache_buckets, 512);     /* TCP_SYNCACHE_HASHSIZE */
+    assert_int_equal(s.syncache_bucket_limit, 30); /* ..._BUCKETLIMIT */
+    assert_int_equal(s.syncache_limit, 15360);     /* 512 * 30 */
+    assert_int_equal(s.syncache_retries, 3);       /* SYNCACHE_MAXREXMTS */
+    assert_false(s.two_way_handshake);             /* in no profile */
+  }
 }
 
 static void test_profile_bsd_defaults(void **state)
@@ -100,6 +121,10 @@ static void test_profile_bsd_defaults(void **state)
   assert_int_equal(s.somaxconn, 5);
   assert_int_equal(s.rto_max_ns, 64 * SIM_S);
   assert_int_equal(s.accept_overflow, TCP_OVERFLOW_DROP);
+  /* 4.4BSD: no cache, no cookies (FreeBSD 4.5 brought both) */
+  assert_false(s.syn_recycle);
+  assert_false(s.syncache);
+  assert_int_equal(s.syncookies, TCP_SYNCOOKIES_OFF);
 }
 
 static void test_profile_linux_defaults(void **state)
@@ -129,6 +154,11 @@ static void test_profile_linux_defaults(void **state)
   assert_int_equal(s.port_lo, 32768);
   assert_int_equal(s.port_hi, 60999);
   assert_int_equal(s.port_policy, TCP_PORTS_RANDOM);
+  /* Linux has no SYN cache and never recycles; tcp_syncookies is 1:
+   * cookies when the SYN queue overflows */
+  assert_false(s.syn_recycle);
+  assert_false(s.syncache);
+  assert_int_equal(s.syncookies, TCP_SYNCOOKIES_OVERFLOW);
   assert_true(s.rfc5961);
   assert_false(s.rfc1337);
   assert_true(s.tw_reuse_syn);
@@ -167,7 +197,7 @@ static void test_table_shape(void **state)
   size_t n = 0;
   const struct tcp_setting_desc *t = tcp_settings_table(&n);
   assert_non_null(t);
-  assert_int_equal(n, 36);
+  assert_int_equal(n, 43);
   for (size_t i = 0; i < n; i++) {
     assert_non_null(t[i].name);
     assert_non_null(t[i].help);
@@ -262,6 +292,11 @@ static void test_table_set_each(void **state)
   assert_int_equal(s.accept_overflow, TCP_OVERFLOW_RST);
   assert_int_equal(s.port_policy, TCP_PORTS_RANDOM);
   assert_true(s.two_way_handshake);
+  assert_int_equal(s.syncookies, TCP_SYNCOOKIES_ALWAYS);
+  assert_true(s.syncache);
+  assert_true(s.syn_recycle);
+  assert_int_equal(s.syncache_buckets, 9);
+  assert_int_equal(s.syncache_retries, 9);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -570,6 +605,7 @@ int main(void)
       cmocka_unit_test(test_profile_rfc793_defaults),
       cmocka_unit_test(test_profile_bsd_defaults),
       cmocka_unit_test(test_profile_linux_defaults),
+      cmocka_unit_test(test_profile_syncache_sizes),
       cmocka_unit_test(test_profile_consistency),
       cmocka_unit_test(test_table_shape),
       cmocka_unit_test(test_table_roundtrip),

@@ -1,8 +1,10 @@
 /*
  * test_sizes.c - the memory targets of the TCP module (issue 3): a
- * SYN-queue entry of at most 64 bytes, and an idle ESTABLISHED connection
- * block, all its timers included (they are slots on one embedded
- * sim_event), of at most 256 bytes. Prints the figures for tcp/README.md.
+ * half-open entry of at most 64 bytes, whether in the SYN queue or on a
+ * SYN cache bucket (SYN cookies keep none), and an idle ESTABLISHED
+ * connection block, all its timers included (they are slots on one
+ * embedded sim_event), of at most 256 bytes. Prints the figures for
+ * tcp/README.md.
  */
 #include <stdio.h>
 
@@ -14,10 +16,13 @@ static void test_sizes(void **state)
   printf("sizeof struct sim_event      %zu\n", sizeof(struct sim_event));
   printf("sizeof struct tcp__conn      %zu\n", sizeof(struct tcp__conn));
   printf("sizeof struct tcp__synq      %zu\n", sizeof(struct tcp__synq));
+  printf("sizeof struct tcp__scent     %zu\n", sizeof(struct tcp__scent));
+  printf("sizeof struct tcp__scbucket  %zu\n", sizeof(struct tcp__scbucket));
   printf("sizeof struct tcp__listener  %zu\n", sizeof(struct tcp__listener));
   printf("sizeof struct tcp_sock       %zu\n", sizeof(struct tcp_sock));
   printf("sizeof struct tcp__host      %zu\n", sizeof(struct tcp__host));
   assert_true(sizeof(struct tcp__synq) <= 64);
+  assert_true(sizeof(struct tcp__scent) <= 64);
   assert_true(sizeof(struct tcp__conn) <= 256);
 }
 
