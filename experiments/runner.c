@@ -493,9 +493,13 @@ static void print_summary(FILE *f, const struct exp_config *cfg,
     tcp_stats_get(m, &ts);
     fprintf(f, "  tcp    %" PRIu64 " segments sent, %" PRIu64
             " retransmitted, %" PRIu64 " RSTs sent, SYN queue drops %" PRIu64
-            ", accept queue drops %" PRIu64 "\n",
+            ", accept queue drops %" PRIu64,
             ts.segs_out, ts.retransmits, ts.rst_out, ts.syn_queue_drops,
             ts.accept_queue_drops);
+    if (ts.syncookies_sent)
+      fprintf(f, ", SYN cookies %" PRIu64 " sent, %" PRIu64 " validated",
+              ts.syncookies_sent, ts.syncookies_validated);
+    fputc('\n', f);
   }
 }
 

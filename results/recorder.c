@@ -218,6 +218,13 @@ static void res_on_transition(void *ctx, struct tcp_module *m, uint32_t node,
   c->state = (uint8_t)to;
   if (to == TCP_S_ESTABLISHED && c->established_ns < 0)
     c->established_ns = now;
+  uint32_t iss, irs;
+  if (to == TCP_S_ESTABLISHED && tcp_trace_seqs(m, &iss, &irs)) {
+    /* the connection's own numbers, also when a SYN cookie made it */
+    c->have_iss = c->have_irs = true;
+    c->iss = iss;
+    c->irs = irs;
+  }
   if (r->level >= RES_TRACE_TRANSITIONS) {
     sqlite3_stmt *st = r->db->stmts[RES__ST_TRANS];
     sqlite3_bind_int64(st, 1, r->run_id);

@@ -197,7 +197,9 @@ void tcp__fsm_set(struct tcp__host *h, struct tcp__conn *c, uint8_t *state,
     exit_state(c, from);
   *state = (uint8_t)to;
   h->m->arc_count[arc]++;
+  h->m->tr_conn = c;
   tcp__trace_transition(h, id, from, to, cause);
+  h->m->tr_conn = NULL;
   if (c)
     enter_state(c, to);
 }

@@ -44,6 +44,16 @@ void tcp__trace_transition(struct tcp__host *h, uint64_t id,
                                   cause);
 }
 
+bool tcp_trace_seqs(const struct tcp_module *m, uint32_t *iss, uint32_t *irs)
+{
+  const struct tcp__conn *c = m ? m->tr_conn : NULL;
+  if (!c || c->state == TCP_S_SYN_SENT || c->state == TCP_S_CLOSED)
+    return false;
+  *iss = c->iss;
+  *irs = c->irs;
+  return true;
+}
+
 void tcp__trace_dropped(struct tcp_module *m, uint32_t node,
                         const struct sim_packet *p, const char *reason)
 {

@@ -314,6 +314,12 @@ struct tcp_trace_ops {
 };
 int tcp_trace_subscribe(struct tcp_module *m, const struct tcp_trace_ops *ops,
                         void *ctx);
+/* Inside a transition observer: the ISS and IRS of the connection block
+ * that moves, once it has both (not in SYN_SENT or CLOSED); false for
+ * listeners, SYN-queue entries, and outside a callback. A connection made
+ * from a SYN cookie never sent a SYN-ACK of its own: this is where its
+ * numbers are. */
+bool tcp_trace_seqs(const struct tcp_module *m, uint32_t *iss, uint32_t *irs);
 
 /* The declared arcs of the state machine (from, to pairs) and how often
  * each was taken so far, for coverage and the state diagram. */

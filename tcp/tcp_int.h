@@ -431,6 +431,8 @@ struct tcp_module {
     void *ctx;
   } traces[TCP__MAX_TRACES];
   int ntraces;
+  const struct tcp__conn *tr_conn; /* the block moving, during a transition
+                                      callback (tcp_trace_seqs) */
 };
 
 /* ====================================================================== */

@@ -335,6 +335,29 @@ static void test_rerun_matches_from_database_alone(void **state)
   free(out);
 }
 
+/* Connections made from SYN cookies have their own ISS and IRS in the
+ * connections table: the cookie the server sent and the client's ISN. */
+static void test_cookie_connections_numbers(void **state)
+{
+  (void)state;
+  char db[512];
+  snprintf(db, sizeof db, "%s", fresh_db("cookies.db"));
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "run", "experiments/handshake.ini",
+                                   "--db", db, "--trace", "segments", "--set",
+                                   "tcp.syncookies=always", NULL), 0);
+  free(out);
+  assert_int_equal(query_long(db, "SELECT value FROM metrics WHERE "
+                                  "name='tcp.syncookies_validated'"), 3);
+  assert_int_equal(query_long(db,
+      "SELECT count(*) FROM connections c WHERE kind = 'passive' AND "
+      "iss = (SELECT seq FROM segments s WHERE event = 'send' AND "
+      "flags = 'SA' AND s.src || ':' || s.sport = c.local AND "
+      "s.dst || ':' || s.dport = c.remote) AND "
+      "irs = (SELECT seq FROM segments s WHERE event = 'send' AND "
+      "flags = 'S' AND s.src || ':' || s.sport = c.remote)"), 3);
+}
+
 static void test_rerun_bad_input(void **state)
 {
   (void)state;
@@ -376,6 +399,7 @@ int main(void)
       cmocka_unit_test(test_sweep_bad_input),
       cmocka_unit_test(test_sweep_interrupted),
       cmocka_unit_test(test_rerun_matches_from_database_alone),
+      cmocka_unit_test(test_cookie_connections_numbers),
       cmocka_unit_test(test_rerun_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
