@@ -44,8 +44,10 @@ static void title_of(const char *from, const char *stmt, char *out,
                        (int)(end - q), q);
       if (n > 0 && (size_t)n < cap - used)
         used += (size_t)n;
-    } else if (end > q) {
-      used = 0; /* code between: only the comments right above count */
+    } else {
+      /* a blank line or code between: only the comments right above the
+       * statement count */
+      used = 0;
       out[0] = '\0';
     }
     p = nl ? nl + 1 : stmt;

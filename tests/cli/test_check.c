@@ -57,6 +57,8 @@ static void test_passing_checks(void **state)
   (void)state;
   char *out;
   int rc = check(&out,
+                 "-- a file header, not a title\n"
+                 "\n"
                  "-- every run is done\n"
                  "SELECT status = 'done', run_id FROM runs;\n"
                  "\n"
@@ -68,9 +70,10 @@ static void test_passing_checks(void **state)
                  NULL, NULL);
   if (rc != 0)
     fail_msg("%s", out);
-  assert_non_null(strstr(out, ":2 every run is done (2 rows)"));
-  assert_non_null(strstr(out, ":6 three client connections per run, all "
+  assert_non_null(strstr(out, ":4 every run is done (2 rows)"));
+  assert_non_null(strstr(out, ":8 three client connections per run, all "
                               "established (2 rows)"));
+  assert_null(strstr(out, "header"));
   assert_null(strstr(out, "FAIL"));
   free(out);
 }

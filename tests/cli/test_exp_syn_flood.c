@@ -1,0 +1,80 @@
+/*
+ * test_exp_syn_flood.c - the SYN-flood experiments at CI size, through
+ * the tcpsim binary: experiments/syn_flood_erlang.ini with a SYN queue of
+ * 16 and one SYN-ACK retry (entries held 3 s), six attack rates for
+ * offered loads 0.5c to 5c, 1000 s of legitimate connections per point;
+ * results/queries/syn_flood_erlang.check.sql must pass (every point
+ * within the 99% interval of Erlang B, all but one within the 95% one),
+ * and fail on a subset of the runs (so it can fail).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/support/support.h"
+
+static char g_db[512];
+
+static void rm_db(const char *p)
+{
+  char s[600];
+  unlink(p);
+  snprintf(s, sizeof s, "%s-wal", p);
+  unlink(s);
+  snprintf(s, sizeof s, "%s-shm", p);
+  unlink(s);
+}
+
+static void test_erlang_b(void **state)
+{
+  (void)state;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(g_db, sizeof g_db, "%s/tcpsim-exp-erlang-%ld.db",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  rm_db(g_db);
+  char *out;
+  int rc = tsup_run_tcpsim(
+      &out, "sweep", "experiments/syn_flood_erlang.ini", "--jobs", "2",
+      "--db", g_db, "--set", "tcp.server.syn_backlog=16", "--set",
+      "tcp.server.synack_retries=1", "--set", "workload.users.start=6s",
+      "--set", "workload.users.stop=1006s", "--set", "run.duration=1010s",
+      "--set",
+      "sweep.workload.attack.rate=0.2667/s,0.5333/s,0.8/s,1.0667/s,1.6/s,"
+      "2.6667/s",
+      NULL);
+  if (rc != 0)
+    fail_msg("sweep:\n%s", out);
+  free(out);
+  rc = tsup_run_tcpsim(&out, "check",
+                       "results/queries/syn_flood_erlang.check.sql", "--db",
+                       g_db, NULL);
+  if (rc != 0)
+    fail_msg("check:\n%s", out);
+  assert_null(strstr(out, "FAIL"));
+  free(out);
+  /* the lightest load alone does not cover 0.5c to 5c: the check fails */
+  assert_int_equal(tsup_run_tcpsim(&out, "check",
+                                   "results/queries/syn_flood_erlang.check.sql",
+                                   "--db", g_db, "--runs", "1-1", NULL),
+                   1);
+  assert_non_null(strstr(out, "FAIL"));
+  free(out);
+  /* the queue really was the bottleneck: legitimate SYNs dropped only at
+   * the heavier loads, and about 1000 s x 10/s connections per point */
+  assert_true(tsup_sql_int(g_db, "SELECT count(*) FROM connections WHERE "
+                                 "run_id = 1 AND kind = 'active'") > 9500);
+  assert_true(tsup_sql_int(g_db, "SELECT value FROM metrics WHERE run_id = 6"
+                                 " AND name = 'tcp.syn_queue_drops'") >
+              tsup_sql_int(g_db, "SELECT value FROM metrics WHERE run_id = 1"
+                                 " AND name = 'tcp.syn_queue_drops'") * 10);
+  rm_db(g_db);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_erlang_b),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
