@@ -2,7 +2,7 @@
 -- experiments/syn_flood_erlang.ini, for `tcpsim check`.
 
 -- every run is done
-SELECT status = 'done', run_id, status FROM runs
+SELECT status = 'done' AS ok, run_id, status FROM runs
  WHERE run_id BETWEEN :first AND :last;
 
 -- the sweep covers offered loads from half the SYN queue to five times it
@@ -19,7 +19,7 @@ p AS (
       WHERE run_id = r.run_id AND key = 'workload.attack.rate') AS lambda
   FROM runs r WHERE r.status = 'done' AND r.run_id BETWEEN :first AND :last),
 a AS (SELECT run_id, c, lambda * ((1 << (n + 1)) - 1) AS load FROM p)
-SELECT min(load / c) <= 0.51 AND max(load / c) >= 4.9,
+SELECT min(load / c) <= 0.51 AND max(load / c) >= 4.9 AS ok,
        min(load / c) AS lowest, max(load / c) AS highest
 FROM a;
 
@@ -60,7 +60,7 @@ m AS (
          (avg(x * x) - avg(x) * avg(x)) * count(*) / (count(*) - 1) AS var
   FROM batch GROUP BY run_id)
 SELECT abs(m.mean - e.b) <= 2.861 * max(sqrt(m.var / m.nb),
-                                       sqrt(e.b * (1 - e.b) / m.n)),
+                                       sqrt(e.b * (1 - e.b) / m.n)) AS ok,
        e.run_id, e.load, e.b AS erlang_b, m.mean AS measured, m.n
 FROM erlang e JOIN m USING (run_id);
 
@@ -100,7 +100,7 @@ m AS (
          (avg(x * x) - avg(x) * avg(x)) * count(*) / (count(*) - 1) AS var
   FROM batch GROUP BY run_id)
 SELECT sum(abs(m.mean - e.b) <= 2.093 * max(sqrt(m.var / m.nb),
-           sqrt(e.b * (1 - e.b) / m.n))) >= count(*) - 1,
+           sqrt(e.b * (1 - e.b) / m.n))) >= count(*) - 1 AS ok,
        count(*) AS points,
        sum(abs(m.mean - e.b) <= 2.093 * max(sqrt(m.var / m.nb),
            sqrt(e.b * (1 - e.b) / m.n))) AS inside

@@ -5,7 +5,11 @@
  * offered loads 0.5c to 5c, 1000 s of legitimate connections per point;
  * results/queries/syn_flood_erlang.check.sql must pass (every point
  * within the 99% interval of Erlang B, all but one within the 95% one),
- * and fail on a subset of the runs (so it can fail).
+ * and fail on a subset of the runs (so it can fail); and
+ * experiments/syn_flood.ini at two attack rates (1 and 100 SYN/s per
+ * attacker) with a SYN queue of 128 and the four defences, checked by
+ * results/queries/syn_flood.check.sql and plotted by
+ * results/plots/syn_flood.gp.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +75,67 @@ static void test_erlang_b(void **state)
   rm_db(g_db);
 }
 
+static void test_defences(void **state)
+{
+  (void)state;
+  char db[512], png[512];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(db, sizeof db, "%s/tcpsim-exp-flood-%ld.db",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  snprintf(png, sizeof png, "%s/tcpsim-exp-flood-%ld.png",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  rm_db(db);
+  char *out;
+  int rc = tsup_run_tcpsim(&out, "sweep", "experiments/syn_flood.ini",
+                           "--jobs", "2", "--db", db, "--set",
+                           "sweep.workload.attack.rate=1/s,100/s", "--set",
+                           "sweep.tcp.server.syn_backlog=128", NULL);
+  if (rc != 0)
+    fail_msg("sweep:\n%s", out);
+  free(out);
+  rc = tsup_run_tcpsim(&out, "check", "results/queries/syn_flood.check.sql",
+                       "--db", db, NULL);
+  if (rc != 0)
+    fail_msg("check:\n%s", out);
+  free(out);
+  /* 2 rates x 4 defences; at 100/s with no defence almost nobody gets
+   * in, with cookies everybody, and the cookies were really used */
+  assert_int_equal(tsup_sql_int(db, "SELECT count(*) FROM runs WHERE "
+                                    "status = 'done'"), 8);
+  assert_true(tsup_sql_int(db, "SELECT count(*) FROM connections WHERE "
+                               "run_id = 5 AND kind = 'active' AND "
+                               "established_ns IS NOT NULL AND opened_ns "
+                               "BETWEEN 10e9 AND 40e9") < 20);
+  assert_true(tsup_sql_int(db, "SELECT value FROM metrics WHERE run_id = 6 "
+                               "AND name = 'tcp.syncookies_validated'") > 1000);
+  char dbv[1200], outv[1200];
+  snprintf(dbv, sizeof dbv, "db='%s'; out='%s'", db, png);
+  char *gp[] = {"gnuplot", "-e", dbv, "results/plots/syn_flood.gp", NULL};
+  rc = tsup_run(&out, gp);
+  if (rc != 0)
+    fail_msg("gnuplot:\n%s", out);
+  free(out);
+  FILE *f = fopen(png, "rb");
+  assert_non_null(f);
+  unsigned char sig[8] = {0};
+  assert_int_equal(fread(sig, 1, 8, f), 8);
+  fclose(f);
+  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+  /* a backlog the sweep did not run: a clear error, no picture */
+  snprintf(outv, sizeof outv, "db='%s'; out='%s.x'; backlog=999", db, png);
+  gp[2] = outv;
+  assert_int_not_equal(tsup_run(&out, gp), 0);
+  assert_non_null(strstr(out, "no matching runs"));
+  free(out);
+  unlink(png);
+  rm_db(db);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_erlang_b),
+      cmocka_unit_test(test_defences),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
