@@ -7,7 +7,9 @@
  * Connections are learnt from the TCP transition hook (id, node, states);
  * their addresses, ISS and IRS from the segments they send (every TCP
  * segment carries its origin connection in its measurement tags), which is
- * why the send hook is subscribed at every trace level.
+ * why the send hook is subscribed at every trace level. The TCP hook
+ * seg_accepted feeds the segs.* metrics: segments a connection accepted
+ * from another incarnation than its peer (res_on_accepted).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -257,6 +259,73 @@ static void res_on_closed(void *ctx, struct tcp_module *m, uint32_t node,
   res_conn_retire(r, c);
 }
 
+/*
+ * A segment that connection conn_id accepted (tcp.h seg_accepted). It is
+ * stale, of another incarnation than the one the connection talks to,
+ * when its origin tags show
+ *   - an older boot of the sending host than the one it runs now
+ *     ("older boot"), or else,
+ *   - once the connection is synchronised, another sender connection or
+ *     boot than the peer it was synchronised with ("other connection"),
+ *     or a peer that was itself stale ("stale peer");
+ *   - for the segment that synchronises it (the first one it accepts: the
+ *     SYN, SYN-ACK or cookie ACK), a sender connection that no longer
+ *     exists ("sender gone": an old duplicate).
+ * Segments without an origin connection (a reset from a closed port, a
+ * SYN cookie's SYN-ACK, spoofed SYNs) are counted as accepted only.
+ */
+static void res_on_accepted(void *ctx, struct tcp_module *m, uint32_t node,
+                            uint64_t conn_id, const struct sim_packet *p)
+{
+  struct res_recorder *r = ctx;
+  struct tcp_hdr h;
+
+  (void)m;
+  if (r->finished || tcp_packet_hdr(p, &h) != TCP_OK)
+    return;
+  r->segs_accepted++;
+  if (!p->tags.conn_id)
+    return;
+  struct res__conn *c = res_conn_find(r, conn_id);
+  const char *why = NULL;
+  uint32_t owner;
+  bool old_boot = sim_addr_owner(r->w, p->src, &owner) == SIM_OK &&
+                  p->tags.incarnation < sim_node_epoch(r->w, owner);
+  if (old_boot) {
+    why = "older boot";
+  } else if (c && c->have_peer) {
+    if (p->tags.conn_id != c->peer_id || p->tags.incarnation != c->peer_epoch)
+      why = "other connection";
+    else if (c->peer_stale)
+      why = "stale peer";
+  } else {
+    const struct res__conn *o = res_conn_find(r, p->tags.conn_id);
+    if (!o || o->state == TCP_S_CLOSED)
+      why = "sender gone";
+  }
+  if (c && !c->have_peer) {
+    c->have_peer = true;
+    c->peer_id = p->tags.conn_id;
+    c->peer_epoch = p->tags.incarnation;
+    c->peer_stale = why != NULL;
+  }
+  if (!why)
+    return;
+  r->stale_accepted++;
+  if (old_boot)
+    r->stale_old_boot++;
+  r->stale_bytes += p->payload_len;
+  if (r->level >= RES_TRACE_TRANSITIONS) {
+    char f[8], d[160];
+    snprintf(d, sizeof d,
+             "%s seq=%" PRIu32 " ack=%" PRIu32 " len=%" PRIu32
+             " from conn %" PRIu64 " boot %" PRIu32 ": %s",
+             tcp_flags_str(h.flags, f), h.seq, h.ack, p->payload_len,
+             p->tags.conn_id, p->tags.incarnation, why);
+    (void)res_app_event(r, node, conn_id, sim_now(r->w), "stale_accepted", d);
+  }
+}
+
 static void res_seg_row(struct res_recorder *r, const char *event,
                         uint32_t node, uint32_t link,
                         const struct sim_packet *p, const struct tcp_hdr *h,
@@ -396,6 +465,7 @@ static const struct tcp_trace_ops res_tcp_ops = {
   .transition = res_on_transition,
   .seg_dropped = res_on_seg_dropped,
   .conn_closed = res_on_closed,
+  .seg_accepted = res_on_accepted,
 };
 
 /* ====================================================================== */
@@ -608,6 +678,11 @@ int res_recorder_finish(struct res_recorder *r)
     res_metric(r, "tcp.accept_queue_drops", (double)s.accept_queue_drops);
     res_metric(r, "tcp.conns_opened", (double)s.conns_opened);
     res_metric(r, "tcp.conns_closed", (double)s.conns_closed);
+    res_metric(r, "tcp.fault_tw_acks_dropped", (double)s.fault_tw_acks_dropped);
+    res_metric(r, "segs.accepted", (double)r->segs_accepted);
+    res_metric(r, "segs.stale_accepted", (double)r->stale_accepted);
+    res_metric(r, "segs.stale_old_boot", (double)r->stale_old_boot);
+    res_metric(r, "segs.stale_bytes", (double)r->stale_bytes);
   }
   res_metric(r, "conns.seen", (double)r->conns_seen);
   res_metric(r, "conns.ok", (double)r->outcome_ok);

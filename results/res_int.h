@@ -63,6 +63,12 @@ struct res__conn {
   int64_t opened_ns, established_ns, closed_ns; /* -1: not yet */
   int err;
   bool closed;
+  /* the peer connection this one was synchronised with: the origin tags
+   * of the first segment it accepted (seg_accepted), and whether that
+   * segment was itself stale */
+  bool have_peer, peer_stale;
+  uint32_t peer_epoch;
+  uint64_t peer_id;
 };
 enum { RES__K_ACTIVE, RES__K_PASSIVE, RES__K_LISTENER };
 
@@ -77,6 +83,8 @@ struct res_recorder {
   uint64_t rows, rows_in_batch;
   uint64_t n_trans, n_segs, n_app, n_hostev, n_samples;
   uint64_t outcome_ok, outcome_err, conns_seen;
+  /* segments connections accepted, and those of another incarnation */
+  uint64_t segs_accepted, stale_accepted, stale_old_boot, stale_bytes;
   uint8_t *node_is_host;  /* per node id at attach */
   size_t nnodes;
   /* open-addressing table of live connections keyed by id (0 = empty) */

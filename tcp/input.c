@@ -377,6 +377,44 @@ static bool hdr_coherent(const struct tcp_hdr *h, uint16_t l4_hdr_len)
          l4_hdr_len >= tcp__hdr_wire_len(h);
 }
 
+/* The events of a segment that passed the acceptability checks and that
+ * the connection acts upon (the seg_accepted observers, tcp.h): not the
+ * ones answered only with an ACK, nor an in-window segment in TIME_WAIT,
+ * which changes nothing there. */
+static bool acted_upon(const struct tcp__conn *c, enum tcp__ev ev)
+{
+  switch (ev) {
+  case TCP__EV_SEG:
+    return c->state != TCP_S_TIME_WAIT;
+  case TCP__EV_RST:
+  case TCP__EV_SYN_RESET:
+  case TCP__EV_SYN:
+  case TCP__EV_SYNACK:
+  case TCP__EV_ACK_OF_SYN:
+  case TCP__EV_ACK_OF_FIN:
+  case TCP__EV_FIN:
+  case TCP__EV_FIN_ACK_OF_FIN:
+    return true;
+  case TCP__EV_NONE:
+  case TCP__EV_DROP:
+  case TCP__EV_SEQ_BAD:
+  case TCP__EV_RST_CHALLENGE:
+  case TCP__EV_SYN_CHALLENGE:
+  case TCP__EV_ACK_BAD:
+  case TCP__EV_TW_FIN:
+  case TCP__EV_TW_REUSE:
+  case TCP__EV_APP_CONNECT:
+  case TCP__EV_APP_CLOSE:
+  case TCP__EV_APP_ABORT:
+  case TCP__EV_TIMEOUT:
+  case TCP__EV_TIMEOUT_2MSL:
+  case TCP__EV_TIMEOUT_FW2:
+  case TCP__EV__COUNT:
+    break;
+  }
+  return false;
+}
+
 void tcp__rx(struct sim_world *w, uint32_t node, void *host_state,
              struct sim_packet *p)
 {
@@ -436,6 +474,8 @@ void tcp__rx(struct sim_world *w, uint32_t node, void *host_state,
       tcp__trace_dropped(m, node, p, why);
       done = true;
     } else {
+      if (acted_upon(c, ev))
+        tcp__trace_accepted(m, node, c->id, p);
       tcp__fsm_step(c, ev, &s, NULL);
       if (ev == TCP__EV_TW_REUSE) {
         done = false; /* the listener takes the SYN */

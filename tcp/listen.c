@@ -167,8 +167,13 @@ static void entry_move(struct tcp__listener *l, const struct tcp__synq *e,
 {
   uint8_t st = TCP_S_SYN_RCVD;
   tcp__fsm_set(l->h, NULL, &st, e->id, to, cause);
+  /* The entry is gone either way: back to LISTEN means the listener
+   * took a RST for it (RFC 9293 3.10.7.4), which ends that half-open
+   * connection as a reset. */
   if (to == TCP_S_CLOSED)
     tcp__trace_closed(l->h, e->id, TCP_ECONNABORTED);
+  else if (to == TCP_S_LISTEN)
+    tcp__trace_closed(l->h, e->id, TCP_ECONNRESET);
 }
 
 /* ====================================================================== */
@@ -462,6 +467,7 @@ static void promote(struct tcp__listener *l, struct half *hf,
   inherit_options(c, l);
   c->lis = l;
   tcp__fsm_set(h, c, &c->state, c->id, TCP_S_SYN_RCVD, NULL);
+  tcp__trace_accepted(m, h->node, c->id, s->p);
   /* The entry has checked the ACK; the table processes it and any text
    * or FIN riding on it. */
   tcp__fsm_step(c, TCP__EV_ACK_OF_SYN, s, NULL);
@@ -540,6 +546,7 @@ static bool cookie_ack(struct tcp__listener *l, const struct tcp__seg *s)
   /* No SYN_RCVD ever existed: the block adopts the listener's LISTEN and
    * the table takes it to ESTABLISHED with the ACK and any text on it. */
   tcp__fsm_set(h, c, &c->state, c->id, TCP_S_LISTEN, NULL);
+  tcp__trace_accepted(m, h->node, c->id, s->p);
   tcp__fsm_step(c, TCP__EV_ACK_OF_SYN, s, NULL);
   if (!(c->flags & TCP__CF_DEAD))
     tcp__output(c);
@@ -562,12 +569,12 @@ static void two_way_open(struct tcp__listener *l, const struct tcp__seg *s,
   struct tcp__conn *c = tcp__conn_new(h, e->laddr, l->lport, e->raddr, e->rport);
   if (!c)
     return;
-  (void)s;
   fill_from_entry(c, e);
   inherit_options(c, l);
   c->lis = l;
   uint8_t st = TCP_S_LISTEN;
   tcp__fsm_set(h, NULL, &st, e->id, TCP_S_SYN_RCVD, "rcv SYN, snd SYN,ACK");
+  tcp__trace_accepted(h->m, h->node, e->id, s->p);
   tcp__fsm_set(h, c, &c->state, c->id, TCP_S_SYN_RCVD, NULL);
   c->snd_nxt = c->iss; /* output sends the SYN-ACK */
   tcp__output(c);
@@ -688,6 +695,7 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
       tcp__drop(m, h->node, s, "out of memory");
       return;
     }
+    tcp__trace_accepted(m, h->node, e.id, s->p);
     send_synack(l, &e, false);
     return;
   }
@@ -711,6 +719,7 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
   }
   l->q[l->q_len++] = e;
   tcp__fsm_set(h, NULL, &st, e.id, TCP_S_SYN_RCVD, "rcv SYN, snd SYN,ACK");
+  tcp__trace_accepted(m, h->node, e.id, s->p);
   send_synack(l, &e, false);
   rearm(l);
 }
@@ -734,6 +743,7 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
         return;
       }
       m->st.rst_in++;
+      tcp__trace_accepted(m, h->node, e->id, s->p);
       struct tcp__synq copy = *e;
       remove_half(l, &hf);
       entry_move(l, &copy, TCP_S_LISTEN, "rcv RST");

@@ -62,6 +62,14 @@ void tcp__trace_dropped(struct tcp_module *m, uint32_t node,
       m->traces[i].ops.seg_dropped(m->traces[i].ctx, m, node, p, reason);
 }
 
+void tcp__trace_accepted(struct tcp_module *m, uint32_t node, uint64_t id,
+                         const struct sim_packet *p)
+{
+  for (int i = 0; i < m->ntraces; i++)
+    if (m->traces[i].ops.seg_accepted && p)
+      m->traces[i].ops.seg_accepted(m->traces[i].ctx, m, node, id, p);
+}
+
 void tcp__trace_closed(struct tcp__host *h, uint64_t id, int err)
 {
   struct tcp_module *m = h->m;
@@ -112,6 +120,7 @@ struct tcp__host *tcp__host_get(struct tcp_module *m, uint32_t node,
   sim_rng_seed(&h->isn_rng, sim_world_seed(m->w), "tcp.isn", node);
   sim_rng_seed(&h->port_rng, sim_world_seed(m->w), "tcp.port", node);
   sim_rng_seed(&h->secret_rng, sim_world_seed(m->w), "tcp.listen", node);
+  sim_rng_seed(&h->fault_rng, sim_world_seed(m->w), "tcp.fault", node);
   sim_event_init(&h->quiet_ev, quiet_fire, h);
   /* I1 of tcp_isn.h: the generator starts at the run's start, whenever
    * the host is first touched. A later boot restarts it (on_boot). */

@@ -33,15 +33,15 @@ uint32_t tcp__rcv_wnd(const struct tcp__conn *c)
   return c->rcv_unread >= buf ? 0 : buf - c->rcv_unread;
 }
 
-void tcp__send_raw(struct tcp_module *m, uint32_t node, struct tcp__host *h,
-                   uint32_t src, uint32_t dst, const struct tcp_hdr *hdr,
-                   uint32_t len, uint64_t conn_id)
+/* A segment as it leaves: header, sizes and the measurement tags. */
+static struct sim_packet *raw_packet(struct tcp_module *m, uint32_t node,
+                                     uint32_t src, uint32_t dst,
+                                     const struct tcp_hdr *hdr, uint32_t len,
+                                     uint64_t conn_id)
 {
-  if (tcp__quiet(h))
-    return; /* RFC 793 3.3 "Knowing When to Keep Quiet" */
   struct sim_packet *p = sim_packet_alloc(m->w);
   if (!p)
-    return; /* like a lost segment: retransmission covers it */
+    return NULL;
   p->src = src;
   p->dst = dst;
   p->proto = 6;
@@ -51,6 +51,18 @@ void tcp__send_raw(struct tcp_module *m, uint32_t node, struct tcp__host *h,
   p->tags.conn_id = conn_id;
   p->tags.incarnation = sim_node_epoch(m->w, node);
   p->tags.sent_ns = sim_now(m->w);
+  return p;
+}
+
+void tcp__send_raw(struct tcp_module *m, uint32_t node, struct tcp__host *h,
+                   uint32_t src, uint32_t dst, const struct tcp_hdr *hdr,
+                   uint32_t len, uint64_t conn_id)
+{
+  if (tcp__quiet(h))
+    return; /* RFC 793 3.3 "Knowing When to Keep Quiet" */
+  struct sim_packet *p = raw_packet(m, node, src, dst, hdr, len, conn_id);
+  if (!p)
+    return; /* like a lost segment: retransmission covers it */
   m->st.segs_out++;
   if (hdr->flags & TCP_F_RST)
     m->st.rst_out++;
@@ -107,7 +119,24 @@ static void conn_send(struct tcp__conn *c, const struct tcp_hdr *hd,
     c->acks_owed = 0;
     tcp__timer_clear(c, TCP__T_DELACK);
   }
-  tcp__send_raw(c->h->m, c->h->node, c->h, c->laddr, c->raddr, hd, len, c->id);
+  struct tcp__host *h = c->h;
+  if (h->set->fault_tw_ack_loss > 0 && c->state == TCP_S_TIME_WAIT &&
+      hd->flags == TCP_F_ACK && len == 0 && !tcp__quiet(h) &&
+      sim_rng_below(&h->fault_rng, 100) < h->set->fault_tw_ack_loss) {
+    /* Fault injection (fault_tw_ack_loss, in no profile): the ACK of the
+     * peer's FIN is lost as it leaves the host. Observers see it as a
+     * segment TCP dropped; the connection goes on as if it had left. */
+    struct sim_packet *p =
+        raw_packet(h->m, h->node, c->laddr, c->raddr, hd, len, c->id);
+    h->m->st.segs_out++;
+    h->m->st.fault_tw_acks_dropped++;
+    if (p) {
+      tcp__trace_dropped(h->m, h->node, p, "fault_tw_ack_loss");
+      sim_packet_free(h->m->w, p);
+    }
+    return;
+  }
+  tcp__send_raw(h->m, h->node, h, c->laddr, c->raddr, hd, len, c->id);
 }
 
 void tcp__send_ack(struct tcp__conn *c)

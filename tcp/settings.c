@@ -157,6 +157,9 @@ enum stor {
     "how ephemeral ports are chosen", "sequential|random")                     \
   X(two_way_handshake, TCP_SET_BOOL, ST_BOOL, two_way_handshake, 0, 1,         \
     "experiment only (broken on purpose): server open once its SYN-ACK is sent",\
+    NOCHOICE)                                                                  \
+  X(fault_tw_ack_loss, TCP_SET_UINT, ST_U8, fault_tw_ack_loss, 0, 100,         \
+    "fault injection: percent of the ACKs sent in TIME_WAIT dropped on leaving",\
     NOCHOICE)
 
 struct setting_impl {

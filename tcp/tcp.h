@@ -234,6 +234,11 @@ struct tcp_settings {
    * sent its SYN-ACK, to show why three segments are needed (an old
    * duplicate SYN opens a connection nobody asked for) */
   bool two_way_handshake;
+  /* fault injection, in no profile (0): percent of the ACKs a connection
+   * sends in TIME_WAIT (the ACK of the peer's FIN, and its repetitions
+   * for a retransmitted FIN) that are dropped as they leave the host,
+   * each drawn from the host's own random stream ("tcp.fault") */
+  uint8_t fault_tw_ack_loss;
 };
 
 void tcp_settings_init(struct tcp_settings *s, enum tcp_profile p);
@@ -308,9 +313,26 @@ struct tcp_trace_ops {
    * unexpected in this state, ... (reason is a short fixed string) */
   void (*seg_dropped)(void *ctx, struct tcp_module *m, uint32_t node,
                       const struct sim_packet *p, const char *reason);
-  /* a connection ended (its block is freed): err as the app saw it */
+  /* a connection ended (its block is freed): err as the app saw it; a
+   * half-open entry that ended gets ECONNABORTED (timed out, dropped)
+   * or ECONNRESET (a RST sent it back to LISTEN) */
   void (*conn_closed)(void *ctx, struct tcp_module *m, uint32_t node,
                       uint64_t conn_id, int err);
+  /* a segment that passed the acceptability checks of RFC 9293 3.10.7
+   * and that connection conn_id (a SYN-queue entry's id for a half-open
+   * one) acted upon: the SYN a listener answers with a SYN-ACK (or, with
+   * two_way_handshake, opens a connection for), the SYN-ACK or the
+   * crossing SYN that synchronises an active open, the ACK that completes
+   * a handshake (a SYN cookie's included), an in-window ACK, data or FIN,
+   * an acceptable RST, and a SYN in the window that resets the
+   * connection. Called before the connection acts, so conn_id is alive.
+   * Not called for segments dropped, answered only with an ACK (out of
+   * window, challenge ACKs), repeated SYNs of a half-open entry, or
+   * anything reaching TIME_WAIT but a RST or a SYN in the window. The
+   * packet's measurement tags say which connection and boot sent it; the
+   * module itself never reads them. */
+  void (*seg_accepted)(void *ctx, struct tcp_module *m, uint32_t node,
+                       uint64_t conn_id, const struct sim_packet *p);
 };
 int tcp_trace_subscribe(struct tcp_module *m, const struct tcp_trace_ops *ops,
                         void *ctx);
@@ -345,6 +367,8 @@ struct tcp_stats {
   uint64_t syncookies_sent;   /* SYN-ACKs whose ISN is a cookie, no state */
   uint64_t syncookies_validated; /* cookie ACKs that opened a connection */
   uint64_t syncookies_failed; /* ACKs checked as cookies and refused */
+  /* fault injection (fault_tw_ack_loss) */
+  uint64_t fault_tw_acks_dropped; /* TIME_WAIT ACKs dropped on leaving */
 };
 void tcp_stats_get(const struct tcp_module *m, struct tcp_stats *out);
 

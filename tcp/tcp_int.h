@@ -394,6 +394,8 @@ struct tcp__host {
   struct tcp__isn isn;
   struct sim_rng isn_rng, port_rng;
   struct sim_rng secret_rng;       /* listener secrets (SYN cache, cookies) */
+  struct sim_rng fault_rng;        /* fault injection (fault_tw_ack_loss);
+                                      drawn only when a fault is on */
   int64_t quiet_until_ns;
   struct sim_event quiet_ev;       /* end of the quiet time: deferred SYNs */
   /* connection blocks: hash by 4-tuple (C6) and creation order (H1) */
@@ -610,6 +612,10 @@ void tcp__trace_transition(struct tcp__host *h, uint64_t id,
 void tcp__trace_dropped(struct tcp_module *m, uint32_t node,
                         const struct sim_packet *p, const char *reason);
 void tcp__trace_closed(struct tcp__host *h, uint64_t id, int err);
+/* The seg_accepted observers (tcp.h): connection or SYN-queue entry id
+ * acts upon the segment in p. */
+void tcp__trace_accepted(struct tcp_module *m, uint32_t node, uint64_t id,
+                         const struct sim_packet *p);
 bool tcp__conn_check(const struct tcp__conn *c);
 bool tcp__host_check(const struct tcp__host *h);
 

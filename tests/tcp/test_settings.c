@@ -90,6 +90,7 @@ static void test_profile_syncache_sizes(void **state)
     assert_int_equal(s.syncache_limit, 15360);     /* 512 * 30 */
     assert_int_equal(s.syncache_retries, 3);       /* SYNCACHE_MAXREXMTS */
     assert_false(s.two_way_handshake);             /* in no profile */
+    assert_int_equal(s.fault_tw_ack_loss, 0);      /* fault injection: off */
   }
 }
 
@@ -197,7 +198,7 @@ static void test_table_shape(void **state)
   size_t n = 0;
   const struct tcp_setting_desc *t = tcp_settings_table(&n);
   assert_non_null(t);
-  assert_int_equal(n, 43);
+  assert_int_equal(n, 44);
   for (size_t i = 0; i < n; i++) {
     assert_non_null(t[i].name);
     assert_non_null(t[i].help);

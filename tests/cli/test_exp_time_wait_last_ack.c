@@ -1,0 +1,163 @@
+/*
+ * test_exp_time_wait_last_ack.c - seed experiment 3(a), TIME_WAIT and the
+ * active closer's lost last ACK (experiments/README.md, "Seed
+ * experiments"), through the tcpsim binary:
+ * experiments/time_wait_last_ack.ini at the reduced size of the write-up
+ * (60 s runs, one replication, p = 0 and 50%: ISN rfc6528/constant x
+ * TIME_WAIT 0/MSL/2MSL x p, 12 runs) swept with two workers into one
+ * database; then the expectations
+ * (results/queries/time_wait_last_ack.check.sql) must pass, a few
+ * numbers are checked directly, and its plot renders.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/support/support.h"
+
+static char g_dir[256];
+static char g_db[512];
+
+static int setup(void **state)
+{
+  (void)state;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(g_dir, sizeof g_dir, "%s/tcpsim-exp-twack-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(g_dir))
+    return -1;
+  snprintf(g_db, sizeof g_db, "%s/tw.db", g_dir);
+  char *out;
+  int rc = tsup_run_tcpsim(&out, "sweep", "experiments/time_wait_last_ack.ini",
+                           "--jobs", "2", "--db", g_db, "--set",
+                           "run.duration=60s", "--set", "sweep.replications=1",
+                           "--set", "sweep.tcp.fault_tw_ack_loss=0,50", NULL);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  free(out);
+  return rc;
+}
+
+static int teardown(void **state)
+{
+  (void)state;
+  char p[600];
+  unlink(g_db);
+  snprintf(p, sizeof p, "%s-wal", g_db);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", g_db);
+  unlink(p);
+  rmdir(g_dir);
+  return 0;
+}
+
+static void test_expectations_pass(void **state)
+{
+  (void)state;
+  char *out;
+  int rc = tsup_run_tcpsim(&out, "check",
+                           "results/queries/time_wait_last_ack.check.sql",
+                           "--db", g_db, NULL);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  assert_int_equal(rc, 0);
+  assert_null(strstr(out, "FAIL"));
+  free(out);
+  /* Without the runs with TIME_WAIT (1-2 have none), the checks that
+   * compare lengths fail. */
+  rc = tsup_run_tcpsim(&out, "check",
+                       "results/queries/time_wait_last_ack.check.sql", "--db",
+                       g_db, "--runs", "1-2", NULL);
+  assert_int_equal(rc, 1);
+  assert_non_null(strstr(out, "FAIL"));
+  free(out);
+}
+
+static long metric(long run, const char *name)
+{
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "SELECT CAST(value AS INTEGER) FROM metrics WHERE run_id = %ld"
+           " AND name = '%s'",
+           run, name);
+  return (long)tsup_sql_int(g_db, sql);
+}
+
+/* Passive closes (server connections that reached LAST_ACK) of run
+ * `run` that ended with error `err` (NULL: cleanly). */
+static long passive(long run, const char *err)
+{
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM connections c WHERE c.run_id = %ld AND"
+           " c.kind = 'passive' AND c.closed_ns IS NOT NULL AND c.error IS %s%s%s"
+           " AND c.conn_id IN (SELECT conn_id FROM transitions t WHERE"
+           " t.run_id = c.run_id AND t.to_state = 'LAST_ACK')",
+           run, err ? "'" : "", err ? err : "NULL", err ? "'" : "");
+  return (long)tsup_sql_int(g_db, sql);
+}
+
+static void test_key_numbers(void **state)
+{
+  (void)state;
+  /* run order: isn (rfc6528, constant) x time_wait (0, 1s, 2s) x p */
+  /* rfc6528, no TIME_WAIT, p = 50%: most passive closes end in RST */
+  assert_int_equal(metric(2, "tcp.fault_tw_acks_dropped"), 20);
+  assert_int_equal(passive(2, "ECONNRESET"), 22);
+  assert_int_equal(passive(2, NULL), 12);
+  /* 2MSL, p = 50%: 47 ACKs lost, no passive close fails */
+  assert_int_equal(metric(6, "tcp.fault_tw_acks_dropped"), 47);
+  assert_int_equal(passive(6, "ECONNRESET") + passive(6, "ETIMEDOUT"), 0);
+  assert_int_equal(passive(6, NULL), 18);
+  /* p = 0: nothing dropped */
+  assert_int_equal(metric(1, "tcp.fault_tw_acks_dropped"), 0);
+  assert_int_equal(metric(5, "tcp.fault_tw_acks_dropped"), 0);
+  /* old segments in a new incarnation: constant ISNs, no TIME_WAIT */
+  assert_int_equal(metric(7, "segs.stale_accepted"), 5);
+  assert_int_equal(metric(11, "segs.stale_accepted"), 0);
+  for (long r = 1; r <= 6; r++)
+    assert_int_equal(metric(r, "segs.stale_accepted"), 0);
+  /* one 'stale_accepted' event per stale segment, each from another
+   * incarnation of the pair */
+  assert_int_equal(metric(7, "segs.stale_accepted"),
+                   tsup_sql_int(g_db, "SELECT count(*) FROM app_events WHERE"
+                                      " run_id = 7 AND what = 'stale_accepted'"
+                                      " AND detail LIKE '%other connection'"));
+}
+
+/* The plot of the write-up renders from this database: gnuplot exits 0
+ * and writes a PNG (its signature checked). */
+static void test_plot_renders(void **state)
+{
+  (void)state;
+  char png[600], vars[1400];
+  snprintf(png, sizeof png, "%s/plot.png", g_dir);
+  snprintf(vars, sizeof vars, "db='%s'; out='%s'", g_db, png);
+  char *const argv[] = {"gnuplot", "-e", vars,
+                        "results/plots/time_wait_last_ack.gp", NULL};
+  char *out;
+  int rc = tsup_run(&out, argv);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  free(out);
+  assert_int_equal(rc, 0);
+  FILE *f = fopen(png, "rb");
+  assert_non_null(f);
+  unsigned char sig[8] = {0};
+  size_t n = fread(sig, 1, sizeof sig, f);
+  fclose(f);
+  unlink(png);
+  assert_int_equal(n, 8);
+  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_expectations_pass),
+      cmocka_unit_test(test_key_numbers),
+      cmocka_unit_test(test_plot_renders),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
