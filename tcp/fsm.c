@@ -310,7 +310,9 @@ static enum tcp__ev act_synack(struct tcp__conn *c, const struct tcp__seg *s)
   c->snd_una = s->h.ack;
   if (tcp_seq_lt(c->snd_nxt, c->snd_una))
     c->snd_nxt = c->snd_una;
-  if ((c->flags & TCP__CF_RTT) && tcp_seq_gt(s->h.ack, c->rtt_seq)) {
+  /* The SYN-ACK acknowledges exactly our SYN (ack = ISS + 1 = rtt_seq):
+   * a SYN sent once gives the connection its first RTT sample. */
+  if ((c->flags & TCP__CF_RTT) && tcp_seq_geq(s->h.ack, c->rtt_seq)) {
     tcp__rtt_sample(c, sim_now(c->h->m->w) - c->rtt_start_ns);
     c->flags &= (uint16_t)~TCP__CF_RTT;
   }
