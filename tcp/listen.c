@@ -8,13 +8,15 @@
  * Linux's request socks: a SYN flood fills bounded memory, not the heap.
  * It lives in one of two places:
  *
- *   - the SYN queue (the default): an array in arrival order, at most
- *     syn_backlog entries. All its entries share the listener's one timer
- *     for their SYN-ACK retransmissions (STYLE.md rule 5); it fires at the
- *     earliest deadline and scans the queue, O(queue) per firing, which at
- *     the default backlogs (thousands) is cheaper than a heap operation per
- *     entry. With syn_recycle a SYN that finds it full replaces the oldest
- *     entry (RFC 4987 3.5) instead of being dropped.
+ *   - the SYN queue (the default): at most syn_backlog entries, found by
+ *     a hash of their 4-tuple and kept on one list per retry count in
+ *     arrival order (struct tcp__synqueue, tcp_int.h). All its entries
+ *     share the listener's one timer for their SYN-ACK retransmissions
+ *     (STYLE.md rule 5); since they share one schedule, the heads of the
+ *     lists hold the next deadlines, so a SYN, an ACK or a timer firing
+ *     costs O(1) however many half-open entries a flood has made. With
+ *     syn_recycle a SYN that finds it full replaces the oldest entry (RFC
+ *     4987 3.5) instead of being dropped.
  *   - the SYN cache (syncache on), as FreeBSD's tcp_syncache.c: entries in
  *     syncache_buckets hash buckets, chosen by a keyed hash of the 4-tuple
  *     under the listener's secret; a full bucket drops its oldest entry
@@ -82,17 +84,242 @@ static bool accept_full(const struct tcp__listener *l)
   return l->aq_len >= (l->backlog ? l->backlog : 1);
 }
 
+/* ====================================================================== */
+/* The SYN queue (struct tcp__synqueue in tcp_int.h)                       */
+/* ====================================================================== */
+
+static uint32_t sq_hash(const struct tcp__synqueue *q, uint32_t laddr,
+                        uint32_t raddr, uint16_t rport)
+{
+  /* a keyed mix of the 4-tuple (the port is the listener's): spreads any
+   * flood, deterministic per run */
+  uint64_t x = q->salt ^ ((uint64_t)raddr << 16 | rport) ^
+               ((uint64_t)laddr << 40);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return (uint32_t)x & (q->hash_size - 1);
+}
+
+static struct tcp__synqueue *sq_make(struct tcp__listener *l)
+{
+  struct tcp__synqueue *q = calloc(1, sizeof *q);
+  if (!q)
+    return NULL;
+  q->free_head = TCP__SQ_NIL;
+  q->salt = l->key[0] ^ (l->key[1] << 1);
+  /* Room for a full queue at once, never written ahead of use: the
+   * untouched part costs address space, not memory, and a flood filling
+   * the queue never copies it. Beyond it (dead slots waiting to reach a
+   * level's head), or if the reservation fails, the pool doubles. */
+  uint32_t want = l->h->set->syn_backlog;
+  if (want > (1u << 26))
+    want = 1u << 26;
+  if (want < 8)
+    want = 8;
+  q->pool = malloc((size_t)want * sizeof *q->pool);
+  q->pool_cap = q->pool ? want : 0;
+  return q;
+}
+
+static void sq_free(struct tcp__synqueue *q)
+{
+  if (!q)
+    return;
+  free(q->pool);
+  free(q->hash);
+  free(q->head);
+  free(q->tail);
+  free(q);
+}
+
+/* Room for level k (retry counts grow one at a time; a later
+ * tcp_host_settings with more retries grows the array). */
+static bool sq_level(struct tcp__synqueue *q, uint32_t k)
+{
+  if (k < q->nlevels)
+    return true;
+  uint32_t n = k + 1 > 2 * q->nlevels ? k + 1 : 2 * q->nlevels;
+  uint32_t *h = realloc(q->head, n * sizeof *h);
+  if (!h)
+    return false;
+  q->head = h;
+  uint32_t *t = realloc(q->tail, n * sizeof *t);
+  if (!t)
+    return false;
+  q->tail = t;
+  for (uint32_t i = q->nlevels; i < n; i++)
+    q->head[i] = q->tail[i] = TCP__SQ_NIL;
+  q->nlevels = n;
+  return true;
+}
+
+/* Chain a live slot into the hash. */
+static void sq_hash_add(struct tcp__synqueue *q, uint32_t i)
+{
+  const struct tcp__synq *e = &q->pool[i].e;
+  uint32_t b = sq_hash(q, e->laddr, e->raddr, e->rport);
+  q->pool[i].hnext = q->hash[b];
+  q->hash[b] = i;
+}
+
+/* At most one live entry per chain slot on average: double the chain
+ * heads and chain every live entry again (levels in arrival order). */
+static bool sq_hash_grow(struct tcp__synqueue *q, uint32_t live)
+{
+  if (live < q->hash_size)
+    return true;
+  uint32_t n = q->hash_size ? 2 * q->hash_size : 16;
+  while (n <= live)
+    n *= 2;
+  uint32_t *h = malloc(n * sizeof *h);
+  if (!h)
+    return false;
+  free(q->hash);
+  q->hash = h;
+  q->hash_size = n;
+  for (uint32_t b = 0; b < n; b++)
+    h[b] = TCP__SQ_NIL;
+  for (uint32_t k = q->nlevels; k-- > 0;)
+    for (uint32_t i = q->head[k]; i != TCP__SQ_NIL; i = q->pool[i].next)
+      if (!(q->pool[i].e.opts & TCP__SQ_DEAD))
+        sq_hash_add(q, i);
+  return true;
+}
+
+/* A free slot, the pool growing by doubling (no allocation per SYN once a
+ * flood has reached its size). */
+static uint32_t sq_slot(struct tcp__synqueue *q)
+{
+  if (q->free_head != TCP__SQ_NIL) {
+    uint32_t i = q->free_head;
+    q->free_head = q->pool[i].next;
+    return i;
+  }
+  if (q->pool_used == q->pool_cap) {
+    uint32_t cap = q->pool_cap ? 2 * q->pool_cap : 8;
+    if (cap <= q->pool_cap)
+      return TCP__SQ_NIL;
+    struct tcp__sqslot *p = realloc(q->pool, (size_t)cap * sizeof *p);
+    if (!p)
+      return TCP__SQ_NIL;
+    q->pool = p;
+    q->pool_cap = cap;
+  }
+  return q->pool_used++;
+}
+
+/* Append slot i to the tail of level k. */
+static void sq_append(struct tcp__synqueue *q, uint32_t k, uint32_t i)
+{
+  q->pool[i].next = TCP__SQ_NIL;
+  if (q->tail[k] == TCP__SQ_NIL)
+    q->head[k] = i;
+  else
+    q->pool[q->tail[k]].next = i;
+  q->tail[k] = i;
+}
+
+/* Unlink the head of level k (the caller keeps or frees the slot). */
+static uint32_t sq_pop(struct tcp__synqueue *q, uint32_t k)
+{
+  uint32_t i = q->head[k];
+  q->head[k] = q->pool[i].next;
+  if (q->head[k] == TCP__SQ_NIL)
+    q->tail[k] = TCP__SQ_NIL;
+  return i;
+}
+
+static void sq_release(struct tcp__synqueue *q, uint32_t i)
+{
+  q->pool[i].next = q->free_head;
+  q->free_head = i;
+  q->slots--;
+}
+
+/* A new live entry at level 0; TCP__SQ_NIL when out of memory. */
+static uint32_t sq_insert(struct tcp__listener *l, const struct tcp__synq *e)
+{
+  if (!l->sq && !(l->sq = sq_make(l)))
+    return TCP__SQ_NIL;
+  struct tcp__synqueue *q = l->sq;
+  if (!sq_level(q, e->retries) || !sq_hash_grow(q, l->q_len + 1))
+    return TCP__SQ_NIL;
+  uint32_t i = sq_slot(q);
+  if (i == TCP__SQ_NIL)
+    return TCP__SQ_NIL;
+  q->pool[i].e = *e;
+  sq_append(q, e->retries, i);
+  sq_hash_add(q, i);
+  q->slots++;
+  l->q_len++;
+  return i;
+}
+
+/* The live entry of a 4-tuple, TCP__SQ_NIL if none. */
+static uint32_t sq_find(const struct tcp__listener *l, uint32_t laddr,
+                        uint32_t raddr, uint16_t rport)
+{
+  const struct tcp__synqueue *q = l->sq;
+  if (!q || l->q_len == 0)
+    return TCP__SQ_NIL;
+  uint32_t i = q->hash[sq_hash(q, laddr, raddr, rport)];
+  for (; i != TCP__SQ_NIL; i = q->pool[i].hnext) {
+    const struct tcp__synq *e = &q->pool[i].e;
+    if (e->raddr == raddr && e->rport == rport && e->laddr == laddr)
+      return i;
+  }
+  return TCP__SQ_NIL;
+}
+
+/* Take a live entry out of the hash and mark it dead: its slot leaves
+ * its level when it reaches the head. */
+static void sq_kill(struct tcp__listener *l, uint32_t i)
+{
+  struct tcp__synqueue *q = l->sq;
+  struct tcp__synq *e = &q->pool[i].e;
+  uint32_t *pp = &q->hash[sq_hash(q, e->laddr, e->raddr, e->rport)];
+  while (*pp != i)
+    pp = &q->pool[*pp].hnext;
+  *pp = q->pool[i].hnext;
+  e->opts |= TCP__SQ_DEAD;
+  l->q_len--;
+}
+
+/* The oldest live entry (TCP__SQ_NIL if none): the first live one on the
+ * highest level that has one. Dead slots met at a head are released. */
+static uint32_t sq_oldest(struct tcp__listener *l)
+{
+  struct tcp__synqueue *q = l->sq;
+  if (!q || l->q_len == 0)
+    return TCP__SQ_NIL;
+  for (uint32_t k = q->nlevels; k-- > 0;) {
+    while (q->head[k] != TCP__SQ_NIL &&
+           (q->pool[q->head[k]].e.opts & TCP__SQ_DEAD))
+      sq_release(q, sq_pop(q, k));
+    for (uint32_t i = q->head[k]; i != TCP__SQ_NIL; i = q->pool[i].next)
+      if (!(q->pool[i].e.opts & TCP__SQ_DEAD))
+        return i;
+  }
+  return TCP__SQ_NIL;
+}
+
+/* L2: the listener's one event at the earliest deadline of the levels'
+ * heads (a dead head's deadline too: its firing releases it). */
 static void rearm(struct tcp__listener *l)
 {
   struct sim_world *w = l->h->m->w;
-  if (l->q_len == 0) {
+  struct tcp__synqueue *q = l->sq;
+  if (!q || q->slots == 0) {
     sim_cancel(w, &l->ev);
     return;
   }
   int64_t t = INT64_MAX;
-  for (uint32_t i = 0; i < l->q_len; i++)
-    if (l->q[i].expire_ns < t)
-      t = l->q[i].expire_ns;
+  for (uint32_t k = 0; k < q->nlevels; k++)
+    if (q->head[k] != TCP__SQ_NIL && q->pool[q->head[k]].e.expire_ns < t)
+      t = q->pool[q->head[k]].e.expire_ns;
   if (!sim_event_pending(&l->ev) || l->ev.t_ns != t)
     (void)sim_rearm_at(w, &l->ev, t);
 }
@@ -151,14 +378,6 @@ static void send_synack(struct tcp__listener *l, const struct tcp__synq *e,
     hd.ts_ecr = e->ts_recent;
   }
   tcp__send_raw(l->h->m, l->h->node, l->h, e->laddr, e->raddr, &hd, 0, e->id);
-}
-
-static void remove_entry(struct tcp__listener *l, uint32_t i)
-{
-  /* Arrival order is kept: it decides which entry a scan meets first, and
-   * which one recycling replaces. */
-  memmove(&l->q[i], &l->q[i + 1], (l->q_len - i - 1) * sizeof l->q[0]);
-  l->q_len--;
 }
 
 /* An entry leaves SYN_RCVD through the state writer like any block. */
@@ -351,7 +570,7 @@ static void sc_fire(struct sim_world *w, struct sim_event *ev, void *arg)
 
 struct half {
   struct tcp__synq *e;          /* NULL: none */
-  uint32_t qidx;                /* SYN queue index (b == NULL) */
+  uint32_t qidx;                /* SYN queue slot (b == NULL) */
   struct tcp__scbucket *b;      /* or the cache bucket, */
   uint32_t idx, prev;           /* slot and its predecessor there */
 };
@@ -360,13 +579,11 @@ static bool find_half(struct tcp__listener *l, const struct tcp__seg *s,
                       struct half *hf)
 {
   memset(hf, 0, sizeof *hf);
-  for (uint32_t i = 0; i < l->q_len; i++) {
-    struct tcp__synq *e = &l->q[i];
-    if (e->raddr == s->src && e->rport == s->h.sport && e->laddr == s->dst) {
-      hf->e = e;
-      hf->qidx = i;
-      return true;
-    }
+  uint32_t qi = sq_find(l, s->dst, s->src, s->h.sport);
+  if (qi != TCP__SQ_NIL) {
+    hf->e = &l->sq->pool[qi].e;
+    hf->qidx = qi;
+    return true;
   }
   if (!l->sc)
     return false;
@@ -393,7 +610,7 @@ static void remove_half(struct tcp__listener *l, struct half *hf)
     sc_unlink(l->sc, hf->b, hf->prev, hf->idx);
     sc_rearm(l, hf->b);
   } else {
-    remove_entry(l, hf->qidx);
+    sq_kill(l, hf->qidx);
     rearm(l);
   }
   hf->e = NULL;
@@ -701,23 +918,17 @@ static void new_syn(struct tcp__listener *l, const struct tcp__seg *s)
   }
   if (dest == TO_RECYCLE) {
     /* RFC 4987 3.5: the oldest half-open entry makes room. */
-    struct tcp__synq old = l->q[0];
-    remove_entry(l, 0);
+    uint32_t oi = sq_oldest(l);
+    struct tcp__synq old = l->sq->pool[oi].e;
+    sq_kill(l, oi);
     m->st.syn_recycled++;
     entry_move(l, &old, TCP_S_CLOSED, "recycled for a new SYN");
   }
-  if (l->q_len == l->q_cap) {
-    uint32_t cap = l->q_cap ? 2 * l->q_cap : 8;
-    struct tcp__synq *q = realloc(l->q, cap * sizeof *q);
-    if (!q) {
-      tcp__drop(m, h->node, s, "out of memory");
-      rearm(l);
-      return;
-    }
-    l->q = q;
-    l->q_cap = cap;
+  if (sq_insert(l, &e) == TCP__SQ_NIL) {
+    tcp__drop(m, h->node, s, "out of memory");
+    rearm(l);
+    return;
   }
-  l->q[l->q_len++] = e;
   tcp__fsm_set(h, NULL, &st, e.id, TCP_S_SYN_RCVD, "rcv SYN, snd SYN,ACK");
   tcp__trace_accepted(m, h->node, e.id, s->p);
   send_synack(l, &e, false);
@@ -790,33 +1001,45 @@ void tcp__listen_input(struct tcp__listener *l, const struct tcp__seg *s)
   tcp__drop(m, h->node, s, "no SYN in LISTEN");
 }
 
-/* SYN-ACK retransmissions of every entry of the SYN queue (one timer). */
+/* SYN-ACK retransmissions of every entry of the SYN queue (one timer):
+ * the due heads of the levels, highest level first, which is arrival
+ * order; an entry retransmitted moves to the tail of the next level. */
 static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
 {
   struct tcp__listener *l = arg;
   struct tcp__host *h = l->h;
   const struct tcp_settings *set = h->set;
+  struct tcp__synqueue *q = l->sq;
   int64_t now = sim_now(w);
   (void)ev;
   tcp__enter(h);
-  uint32_t i = 0;
-  while (i < l->q_len) {
-    struct tcp__synq *e = &l->q[i];
-    if (e->expire_ns > now) {
-      i++;
-      continue;
+  for (uint32_t k = q->nlevels; k-- > 0;) {
+    while (q->head[k] != TCP__SQ_NIL) {
+      uint32_t i = q->head[k];
+      struct tcp__synq *e = &q->pool[i].e;
+      if (e->opts & TCP__SQ_DEAD) {
+        sq_release(q, sq_pop(q, k));
+        continue;
+      }
+      if (e->expire_ns > now)
+        break;
+      if (e->retries >= set->synack_retries) {
+        struct tcp__synq copy = *e;
+        sq_kill(l, i);
+        sq_release(q, sq_pop(q, k));
+        entry_move(l, &copy, TCP_S_CLOSED, "SYN,ACK retries exhausted");
+        continue;
+      }
+      if (!sq_level(q, k + 1)) {
+        e->expire_ns = synack_deadline(set, now, e->retries);
+        break; /* out of memory: try again later, nothing lost */
+      }
+      e->retries++;
+      h->m->st.retransmits++;
+      send_synack(l, e, false);
+      e->expire_ns = synack_deadline(set, now, e->retries);
+      sq_append(q, k + 1, sq_pop(q, k));
     }
-    if (e->retries >= set->synack_retries) {
-      struct tcp__synq copy = *e;
-      remove_entry(l, i);
-      entry_move(l, &copy, TCP_S_CLOSED, "SYN,ACK retries exhausted");
-      continue;
-    }
-    e->retries++;
-    h->m->st.retransmits++;
-    send_synack(l, e, false);
-    e->expire_ns = synack_deadline(set, now, e->retries);
-    i++;
   }
   rearm(l);
   tcp__leave(h);
@@ -896,13 +1119,14 @@ static void close_entry(struct tcp__listener *l, const struct tcp__synq *e)
 void tcp__listener_close(struct tcp__listener *l, bool silent)
 {
   struct tcp__host *h = l->h;
-  for (uint32_t i = 0; i < l->q_len; i++)
-    if (!silent)
-      close_entry(l, &l->q[i]);
+  struct tcp__synqueue *q = l->sq;
+  for (uint32_t k = q ? q->nlevels : 0; k-- > 0;)
+    for (uint32_t i = q->head[k]; i != TCP__SQ_NIL; i = q->pool[i].next)
+      if (!silent && !(q->pool[i].e.opts & TCP__SQ_DEAD))
+        close_entry(l, &q->pool[i].e);
   l->q_len = 0;
-  free(l->q);
-  l->q = NULL;
-  l->q_cap = 0;
+  sq_free(q);
+  l->sq = NULL;
   sim_cancel(h->m->w, &l->ev);
   if (l->sc) {
     for (uint32_t b = 0; b < l->sc->nb; b++) {
@@ -940,8 +1164,45 @@ void tcp__listener_close(struct tcp__listener *l, bool silent)
 }
 
 /* L4, L5 (debug builds, inside asserts). */
+/* L2 for the SYN queue: levels, hash and counts agree. */
+static bool sq_check(const struct tcp__listener *l)
+{
+  const struct tcp__synqueue *q = l->sq;
+  if (!q)
+    return l->q_len == 0;
+  uint32_t slots = 0, live = 0;
+  for (uint32_t k = 0; k < q->nlevels; k++) {
+    uint32_t last = TCP__SQ_NIL;
+    int64_t prev_t = INT64_MIN;
+    for (uint32_t i = q->head[k]; i != TCP__SQ_NIL; i = q->pool[i].next) {
+      if (i >= q->pool_cap || ++slots > q->pool_cap)
+        return false;
+      const struct tcp__synq *e = &q->pool[i].e;
+      if (!(e->opts & TCP__SQ_DEAD)) {
+        if (e->retries != k || e->expire_ns < prev_t ||
+            sq_find(l, e->laddr, e->raddr, e->rport) != i)
+          return false;
+        prev_t = e->expire_ns;
+        live++;
+      }
+      last = i;
+    }
+    if (last != q->tail[k])
+      return false;
+  }
+  if (slots != q->slots || live != l->q_len)
+    return false;
+  uint32_t nfree = 0;
+  for (uint32_t i = q->free_head; i != TCP__SQ_NIL; i = q->pool[i].next)
+    if (i >= q->pool_used || ++nfree > q->pool_used)
+      return false;
+  return nfree + slots == q->pool_used && q->pool_used <= q->pool_cap;
+}
+
 bool tcp__listener_check(const struct tcp__listener *l)
 {
+  if (!sq_check(l))
+    return false;
   const struct tcp__syncache *sc = l->sc;
   if (!sc)
     return true;

@@ -542,7 +542,7 @@ bool tcp__host_check(const struct tcp__host *h)
   for (const struct tcp__listener *l = h->l_head; l; l = l->next) {
     if (l->q_len > h->set->syn_backlog && !h->set->two_way_handshake)
       return false; /* L1 */
-    if ((l->q_len > 0) != sim_event_pending(&l->ev))
+    if ((l->sq && l->sq->slots > 0) != sim_event_pending(&l->ev))
       return false; /* L2 */
     uint32_t k = 0;
     for (const struct tcp__conn *c = l->aq_head; c; c = c->anext, k++)

@@ -41,8 +41,10 @@
  * Listener (struct tcp__listener):
  *   L1  Every SYN-queue entry is a half-open connection in SYN_RCVD; none
  *       has a connection block. q_len <= syn_backlog of the host.
- *   L2  The listener's event is pending iff q_len > 0, at the earliest
- *       entry deadline.
+ *   L2  The listener's event is pending iff its SYN queue holds a slot
+ *       (live or dead), at the earliest deadline of the levels' heads.
+ *       Every live entry is on exactly one hash chain and one level, the
+ *       level of its retry count; q_len counts them.
  *   L3  aq_len counts the blocks on the accept queue, all ESTABLISHED or
  *       later, each with lis == this listener.
  *   L4  SYN cache (sc != NULL once the listener has cached a SYN): every
@@ -308,6 +310,37 @@ struct tcp__syncache {
   uint32_t free_head;
 };
 
+/* SYN queue: entries in a pool of slots, found by a hash of their
+ * 4-tuple, and kept on one list per retry count (level) in arrival order.
+ * All entries of a listener share the host's SYN-ACK schedule, so within
+ * a level deadlines never decrease from head to tail, and an entry on a
+ * higher level arrived before every entry on a lower one: the heads of
+ * the levels give the next deadline, and walking levels from the highest
+ * down walks arrival order. An entry that leaves early (completed, reset,
+ * recycled) leaves the hash at once and is marked dead (TCP__SQ_DEAD); its
+ * slot stays on its level until it reaches the head. So every operation
+ * is O(1) amortised, whatever the flood (STYLE.md rule 5: one timer). A
+ * slot is at most 56 bytes, plus 4 bytes of hash per entry (test_sizes). */
+#define TCP__SQ_NIL UINT32_MAX
+#define TCP__SQ_DEAD 8u                /* in tcp__synq.opts */
+struct tcp__sqslot {
+  struct tcp__synq e;
+  uint32_t next;                /* on its level (arrival order), or free */
+  uint32_t hnext;               /* on its hash chain (live entries only) */
+};
+
+struct tcp__synqueue {
+  struct tcp__sqslot *pool;     /* reserved for syn_backlog slots, touched
+                                   only as far as used (RSS follows use) */
+  uint32_t pool_cap, pool_used, free_head;
+  uint32_t *hash;               /* chain heads; size a power of two */
+  uint32_t hash_size;
+  uint32_t *head, *tail;        /* per level: oldest, youngest slot */
+  uint32_t nlevels;
+  uint32_t slots;               /* slots on the levels, live or dead */
+  uint64_t salt;                /* of the hash, from the listener's key */
+};
+
 struct tcp__listener {
   struct sim_event ev;          /* SYN-ACK retransmissions of all entries */
   struct tcp__host *h;
@@ -320,8 +353,8 @@ struct tcp__listener {
   uint32_t backlog;             /* accept queue limit */
   struct tcp__conn *aq_head, *aq_tail;
   uint32_t aq_len;
-  struct tcp__synq *q;          /* SYN queue, in arrival order */
-  uint32_t q_len, q_cap;
+  struct tcp__synqueue *sq;     /* SYN queue, made at its first entry */
+  uint32_t q_len;               /* live entries in it */
   struct tcp__syncache *sc;     /* SYN cache, made at its first entry */
   uint64_t key[2];              /* secret of the cache hash and the
                                    cookies, from the host's stream */

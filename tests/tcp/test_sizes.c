@@ -17,12 +17,16 @@ static void test_sizes(void **state)
   printf("sizeof struct tcp__conn      %zu\n", sizeof(struct tcp__conn));
   printf("sizeof struct tcp__synq      %zu\n", sizeof(struct tcp__synq));
   printf("sizeof struct tcp__scent     %zu\n", sizeof(struct tcp__scent));
+  printf("sizeof struct tcp__sqslot    %zu\n", sizeof(struct tcp__sqslot));
   printf("sizeof struct tcp__scbucket  %zu\n", sizeof(struct tcp__scbucket));
   printf("sizeof struct tcp__listener  %zu\n", sizeof(struct tcp__listener));
   printf("sizeof struct tcp_sock       %zu\n", sizeof(struct tcp_sock));
   printf("sizeof struct tcp__host      %zu\n", sizeof(struct tcp__host));
   assert_true(sizeof(struct tcp__synq) <= 64);
   assert_true(sizeof(struct tcp__scent) <= 64);
+  /* a SYN-queue slot, plus its 4-byte hash chain head (at most one per
+   * live entry, half a head on average): at most 64 bytes an entry */
+  assert_true(sizeof(struct tcp__sqslot) <= 56);
   assert_true(sizeof(struct tcp__conn) <= 256);
 }
 
