@@ -338,6 +338,22 @@ static int64_t synack_deadline(const struct tcp_settings *set, int64_t now,
   return tcp__deadline(now, d);
 }
 
+/* How long after its SYN an entry that has sent `retries`
+ * retransmissions reaches its next deadline: the sum of its timeouts
+ * (synack_deadline's), saturating. */
+static int64_t synack_age(const struct tcp_settings *set, unsigned retries)
+{
+  int64_t age = 0, d = set->rto_initial_ns;
+  for (unsigned k = 0; k <= retries; k++) {
+    age = age > INT64_MAX - d ? INT64_MAX : age + d;
+    if (d < set->rto_max_ns)
+      d = d > INT64_MAX / 2 ? INT64_MAX : 2 * d;
+    if (d > set->rto_max_ns)
+      d = set->rto_max_ns;
+  }
+  return age;
+}
+
 /* SYN-ACK for a half-open entry, or for a SYN answered with a cookie
  * (e->iss is the cookie then, and nothing of e is kept). */
 static void send_synack(struct tcp__listener *l, const struct tcp__synq *e,
@@ -1023,11 +1039,17 @@ static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
       }
       if (e->expire_ns > now)
         break;
-      if (e->retries >= set->synack_retries) {
+      /* The entry's age at this deadline: its SYN-ACK timeouts so far. */
+      int64_t age = synack_age(set, e->retries);
+      bool est_over = set->conn_est_timeout_ns > 0 &&
+                      age >= set->conn_est_timeout_ns;
+      if (e->retries >= set->synack_retries || est_over) {
         struct tcp__synq copy = *e;
         sq_kill(l, i);
         sq_release(q, sq_pop(q, k));
-        entry_move(l, &copy, TCP_S_CLOSED, "SYN,ACK retries exhausted");
+        entry_move(l, &copy, TCP_S_CLOSED,
+                   est_over ? "connection-establishment timer"
+                            : "SYN,ACK retries exhausted");
         continue;
       }
       if (!sq_level(q, k + 1)) {
@@ -1038,6 +1060,11 @@ static void lis_fire(struct sim_world *w, struct sim_event *ev, void *arg)
       h->m->st.retransmits++;
       send_synack(l, e, false);
       e->expire_ns = synack_deadline(set, now, e->retries);
+      /* 4.4BSD: the connection-establishment timer (TCPTV_KEEP_INIT) of
+       * the SYN_RCVD socket ends it before the next SYN-ACK is due */
+      if (set->conn_est_timeout_ns > 0 &&
+          synack_age(set, e->retries) > set->conn_est_timeout_ns)
+        e->expire_ns = tcp__deadline(now, set->conn_est_timeout_ns - age);
       sq_append(q, k + 1, sq_pop(q, k));
     }
   }
