@@ -65,7 +65,7 @@ for w in $what; do
       echo; echo "## throughput: 1,000,000 SYN/s for 10 s, cookies, 1000 clients"
       printf '%-34s %9s %9s %12s\n' "run" "wall s" "RSS MB" "events"
       point "throughput (10 s simulated)" "$here/flood/throughput.ini"
-      grep -E "client|flood|tcp " "$OUT/last.out" | sed 's/^/  /'
+      grep -E "^  (client|flood|tcp) " "$OUT/last.out"
       ;;
     growth)
       echo; echo "## growth: clients and attack rate x1, x10, x100 (2 s simulated)"
