@@ -71,10 +71,10 @@ static int parse_file_opts(const char *cmd, const char *help, bool sweep,
     } else if (!strcmp(a, "--trace")) {
       if (!(v = exp__cli_opt_value(cmd, argc, argv, &i)))
         return EXIT_BAD_INPUT;
-      if (strcmp(v, "summary") && strcmp(v, "transitions") &&
-          strcmp(v, "segments"))
+      if (strcmp(v, "run") && strcmp(v, "summary") &&
+          strcmp(v, "transitions") && strcmp(v, "segments"))
         return exp__cli_bad_option(
-            cmd, "bad --trace (summary, transitions or segments)", v);
+            cmd, "bad --trace (run, summary, transitions or segments)", v);
       snprintf(fo->trace_set, sizeof fo->trace_set, "run.trace=%s", v);
       fo->sets[fo->nsets++] = fo->trace_set;
     } else if (sweep && !strcmp(a, "--jobs")) {
@@ -170,9 +170,11 @@ static const char run_help[] =
     "  --db PATH          results database instead of run.db (results.db)\n"
     "  --pcap DIR         write one pcap file per host into DIR\n"
     "  --seed N           run seed instead of run.seed\n"
-    "  --trace LEVEL      what is recorded: summary (outcomes only),\n"
-    "                     transitions (+ state changes, application and host\n"
-    "                     events) or segments (+ every TCP segment)\n"
+    "  --trace LEVEL      what is recorded: run (the run's summary: metrics,\n"
+    "                     outcome counts, states over time), summary (+ a row\n"
+    "                     per connection; the default), transitions (+ state\n"
+    "                     changes, application and host events) or segments\n"
+    "                     (+ every TCP segment)\n"
     "  -h, --help         this text\n"
     "\n"
     "Exit status: 0 done, 1 a run failed or was interrupted, 2 bad input.\n";

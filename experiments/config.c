@@ -49,8 +49,9 @@ static const struct exp_key_desc key_table[] = {
     {EXP_SEC_RUN, NULL, "profile", EXP_T_ENUM, "linux", "rfc793|bsd|linux",
      NOLIM, "TCP defaults the [tcp] keys start from (tcp/README.md)"},
     {EXP_SEC_RUN, NULL, "trace", EXP_T_ENUM, "summary",
-     "summary|transitions|segments", NOLIM,
-     "what the run records: outcomes only, state changes, every segment"},
+     "run|summary|transitions|segments", NOLIM,
+     "what the run records: its summary, + each connection, + state changes, "
+     "+ every segment"},
     {EXP_SEC_RUN, NULL, "db", EXP_T_PATH, "results.db", NULL, NOLIM,
      "results database (SQLite)"},
     {EXP_SEC_RUN, NULL, "pcap", EXP_T_PATH, "", NULL, NOLIM,
@@ -1030,7 +1031,8 @@ static int resolve_run(struct loader *L, struct topo **topo_out)
   exp__parse_time(v[2], &c->duration_ns);
   exp__parse_time(v[7], &c->sample_ns);
   tcp_profile_parse(v[3], &c->profile);
-  c->trace = (enum exp_trace)enum_index("summary|transitions|segments", v[4]);
+  c->trace = (enum exp_trace)enum_index("run|summary|transitions|segments",
+                                        v[4]);
   c->db = strdup(v[5]);
   c->pcap = strdup(v[6]);
   char *joined = path_join(c->dir, v[0]);

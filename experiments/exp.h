@@ -85,7 +85,9 @@ enum exp_error {
 };
 const char *exp_strerror(int code);
 
-enum exp_trace { EXP_TRACE_SUMMARY, EXP_TRACE_TRANSITIONS, EXP_TRACE_SEGMENTS };
+enum exp_trace {
+  EXP_TRACE_RUN, EXP_TRACE_SUMMARY, EXP_TRACE_TRANSITIONS, EXP_TRACE_SEGMENTS
+};
 enum exp_workload_type { EXP_WORKLOAD_SERVER, EXP_WORKLOAD_CLIENT, EXP_WORKLOAD_SYN_FLOOD };
 enum exp_fault_action {
   EXP_FAULT_CRASH, EXP_FAULT_REBOOT, EXP_FAULT_KILL, EXP_FAULT_LINK_DOWN,

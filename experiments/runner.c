@@ -513,13 +513,21 @@ void exp__print_queries(FILE *f, const char *db, int64_t first, int64_t last,
     snprintf(runs, sizeof runs, "run_id BETWEEN %" PRId64 " AND %" PRId64,
              first, last);
   fprintf(f, "try:\n");
-  fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, outcome, count FROM "
-          "v_conn_outcomes WHERE %s\"\n", db, runs);
-  fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, opened_ns/1000000000"
-          " AS second, count(*) AS opened, round(avg(established_ns - "
-          "opened_ns)/1e6, 1) AS avg_setup_ms FROM connections WHERE %s AND "
-          "kind='active' GROUP BY run_id, second\"\n", db, runs);
-  if (trace == EXP_TRACE_SUMMARY)
+  if (trace == EXP_TRACE_RUN) {
+    /* no row per connection: the counts and the states over time */
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, name, value FROM "
+            "metrics WHERE %s AND name LIKE 'conns.%%'\"\n", db, runs);
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, t_ns, state, count"
+            " FROM v_states_over_time WHERE %s AND count > 0\"\n", db, runs);
+  } else {
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, outcome, count FROM "
+            "v_conn_outcomes WHERE %s\"\n", db, runs);
+    fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, opened_ns/1000000000"
+            " AS second, count(*) AS opened, round(avg(established_ns - "
+            "opened_ns)/1e6, 1) AS avg_setup_ms FROM connections WHERE %s AND "
+            "kind='active' GROUP BY run_id, second\"\n", db, runs);
+  }
+  if (trace <= EXP_TRACE_SUMMARY)
     fprintf(f, "  sqlite3 -column -header %s \"SELECT run_id, name, value FROM "
             "metrics WHERE %s\"\n", db, runs);
   else
@@ -553,6 +561,8 @@ static void sampler_fire(struct sim_world *w, struct sim_event *ev, void *arg)
 static enum res_trace_level trace_level_of(enum exp_trace t)
 {
   switch (t) {
+  case EXP_TRACE_RUN:
+    return RES_TRACE_RUN;
   case EXP_TRACE_SUMMARY:
     return RES_TRACE_SUMMARY;
   case EXP_TRACE_TRANSITIONS:

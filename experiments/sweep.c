@@ -120,7 +120,8 @@ static void sweep_file(const struct sweep_ctx *c, size_t k, const char *ext,
 /* The placeholders, in sweep order. */
 static int make_placeholders(struct res_db *db, const struct sweep_ctx *c)
 {
-  static const char *const traces[] = {"summary", "transitions", "segments"};
+  static const char *const traces[] = {"run", "summary", "transitions",
+                                       "segments"};
   for (size_t k = 0; k < c->n; k++) {
     const struct exp_config *p = c->points[k];
     char *text = exp_config_text(p);

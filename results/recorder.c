@@ -5,9 +5,12 @@
  * RES_BATCH_ROWS rows per transaction. Axioms R1-R2 in results/res_int.h.
  *
  * Connections are learnt from the TCP transition hook (id, node, states);
- * their addresses, ISS and IRS from the segments they send (every TCP
- * segment carries its origin connection in its measurement tags), which is
- * why the send hook is subscribed at every trace level. The TCP hook
+ * their addresses from the segments they send (every TCP segment carries
+ * its origin connection in its measurement tags), which is why the send
+ * hook is subscribed at every level that writes connection rows (all but
+ * `run`); their ISS and IRS from the module at ESTABLISHED
+ * (tcp_trace_seqs), or from their SYN and first ACK before that. The
+ * per-state counts behind the samples follow the transitions. The TCP hook
  * seg_accepted feeds the segs.* metrics: segments a connection accepted
  * from another incarnation than its peer (res_on_accepted).
  */
@@ -70,14 +73,26 @@ static struct res__conn *res_conn_add(struct res_recorder *r, uint64_t id)
   r->conns[i].id = id;
   r->conns[i].opened_ns = r->conns[i].established_ns = -1;
   r->conns[i].closed_ns = -1;
+  r->conns[i].state = TCP_S_CLOSED;
+  r->state_count[TCP_S_CLOSED]++;
   r->conns_len++;
   return &r->conns[i];
+}
+
+/* A connection's state, and the per-state counts the samples read. */
+static void res_conn_state(struct res_recorder *r, struct res__conn *c,
+                           enum tcp_state to)
+{
+  r->state_count[c->state]--;
+  r->state_count[to]++;
+  c->state = (uint8_t)to;
 }
 
 static void res_conn_del(struct res_recorder *r, struct res__conn *c)
 {
   size_t mask = r->conns_cap - 1;
   size_t i = (size_t)(c - r->conns), j = i;
+  r->state_count[c->state]--;
   c->id = 0;
   r->conns_len--;
   /* Shift later members of the cluster back over the hole when their home
@@ -154,6 +169,9 @@ static void res_conn_write(struct res_recorder *r, const struct res__conn *c)
   sqlite3_stmt *st = r->db->stmts[RES__ST_CONN];
   char a[16], lep[32], rep[32];
 
+  if (r->level < RES_TRACE_SUMMARY)
+    return; /* the run's summary only: outcomes are counted, not listed */
+
   sqlite3_bind_int64(st, 1, r->run_id);
   sqlite3_bind_int64(st, 2, (int64_t)c->id);
   sqlite3_bind_int64(st, 3, c->node);
@@ -217,7 +235,7 @@ static void res_on_transition(void *ctx, struct tcp_module *m, uint32_t node,
     c->kind = to == TCP_S_LISTEN ? RES__K_LISTENER
             : to == TCP_S_SYN_SENT ? RES__K_ACTIVE : RES__K_PASSIVE;
   }
-  c->state = (uint8_t)to;
+  res_conn_state(r, c, to);
   if (to == TCP_S_ESTABLISHED && c->established_ns < 0)
     c->established_ns = now;
   uint32_t iss, irs;
@@ -255,7 +273,7 @@ static void res_on_closed(void *ctx, struct tcp_module *m, uint32_t node,
   if (r->finished || !(c = res_conn_find(r, conn_id)))
     return;
   c->err = err;
-  c->state = TCP_S_CLOSED;
+  res_conn_state(r, c, TCP_S_CLOSED);
   res_conn_retire(r, c);
 }
 
@@ -473,6 +491,7 @@ static const struct tcp_trace_ops res_tcp_ops = {
 /* ====================================================================== */
 
 static const char *const res_level_names[] = {
+  [RES_TRACE_RUN] = "run",
   [RES_TRACE_SUMMARY] = "summary",
   [RES_TRACE_TRANSITIONS] = "transitions",
   [RES_TRACE_SEGMENTS] = "segments",
@@ -539,8 +558,11 @@ int res_recorder_attach(struct res_db *db, int64_t run_id,
     sqlite3_bind_int64(st, 4, nb);
     res_row(r, st, "insert link");
   }
+  /* The core's packet hooks feed connection rows (addresses) and the
+   * segments and host_events tables: the run level needs none of them. */
   if (r->err != RES_OK ||
-      sim_trace_subscribe(w, &res_sim_ops, r) != SIM_OK ||
+      (level > RES_TRACE_RUN &&
+       sim_trace_subscribe(w, &res_sim_ops, r) != SIM_OK) ||
       (m && tcp_trace_subscribe(m, &res_tcp_ops, r) != TCP_OK)) {
     int e = r->err != RES_OK ? r->err : RES_ENOMEM;
     /* Subscribed hooks would outlive r: keep it, inert, rather than free. */
@@ -587,20 +609,15 @@ int res_sample(struct res_recorder *r, const char *name, double value)
 
 int res_recorder_sample_states(struct res_recorder *r)
 {
-  uint64_t count[TCP_S__COUNT] = {0};
   char name[32];
   int e = RES_OK;
 
   if (!r)
     return RES_EINVAL;
-  /* O(live connections) per sample: samples are taken every interval, not
-   * per event, and the table holds only live connections (R1). */
-  for (size_t i = 0; i < r->conns_cap; i++)
-    if (r->conns[i].id && r->conns[i].state < TCP_S__COUNT)
-      count[r->conns[i].state]++;
+  /* O(states): the counts follow every transition (res_conn_state) */
   for (int s = TCP_S_LISTEN; s < TCP_S__COUNT && e == RES_OK; s++) {
     snprintf(name, sizeof name, "conns.%s", tcp_state_name((enum tcp_state)s));
-    e = res_sample(r, name, (double)count[s]);
+    e = res_sample(r, name, (double)r->state_count[s]);
   }
   return e;
 }
@@ -614,6 +631,13 @@ static void res_metric(struct res_recorder *r, const char *name, double v)
   res_row(r, st, "insert metric");
 }
 
+static int res_conn_cmp_id(const void *a, const void *b)
+{
+  uint64_t x = (*(struct res__conn *const *)a)->id;
+  uint64_t y = (*(struct res__conn *const *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
 int res_recorder_finish(struct res_recorder *r)
 {
   if (!r)
@@ -625,16 +649,27 @@ int res_recorder_finish(struct res_recorder *r)
    * input order does not depend on the hash layout (it is ordered by key
    * anyway, but the row counts per batch then are deterministic too). */
   uint64_t open_conns = 0;
-  while (r->conns_len) {
-    struct res__conn *best = NULL;
-    for (size_t i = 0; i < r->conns_cap; i++)
-      if (r->conns[i].id && (!best || r->conns[i].id < best->id))
-        best = &r->conns[i];
-    if (best->kind != RES__K_LISTENER)
-      open_conns++;
-    res_conn_write(r, best);
-    res_conn_del(r, best);
+  size_t nlive = 0;
+  struct res__conn **live = malloc((r->conns_len ? r->conns_len : 1) *
+                                   sizeof *live);
+  if (!live) {
+    res_fail(r, RES_ENOMEM);
+    return r->err;
   }
+  for (size_t i = 0; i < r->conns_cap; i++)
+    if (r->conns[i].id)
+      live[nlive++] = &r->conns[i];
+  qsort(live, nlive, sizeof *live, res_conn_cmp_id);
+  for (size_t i = 0; i < nlive; i++) {
+    if (live[i]->kind != RES__K_LISTENER)
+      open_conns++;
+    res_conn_write(r, live[i]);
+  }
+  free(live);
+  while (r->conns_len) /* forget them, table order no longer matters */
+    for (size_t i = 0; i < r->conns_cap; i++)
+      if (r->conns[i].id)
+        res_conn_del(r, &r->conns[i]);
   for (uint32_t l = 0; l < sim_link_count(r->w); l++) {
     struct sim_link_stats ab = {0}, ba = {0};
     sim_link_stats(r->w, l, 0, &ab);

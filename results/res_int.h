@@ -90,6 +90,7 @@ struct res_recorder {
   /* open-addressing table of live connections keyed by id (0 = empty) */
   struct res__conn *conns;
   size_t conns_cap, conns_len;
+  uint64_t state_count[TCP_S__COUNT]; /* live conns per state (samples) */
   char digest[17];
 };
 

@@ -121,11 +121,14 @@ int res_run_merge(struct res_db *db, const char *src_path, int64_t run_id);
 /* ====================================================================== */
 
 enum res_trace_level {
-  RES_TRACE_SUMMARY,     /* runs, hosts, links, connections, metrics */
+  RES_TRACE_RUN,         /* runs, params, hosts, links, metrics, samples:
+                            the run's summary, no row per connection */
+  RES_TRACE_SUMMARY,     /* + connections */
   RES_TRACE_TRANSITIONS, /* + transitions, host_events, app_events */
   RES_TRACE_SEGMENTS     /* + every TCP segment sent, received, dropped */
 };
-/* "summary", "transitions", "segments" <-> enum; RES_EINVAL if unknown. */
+/* "run", "summary", "transitions", "segments" <-> enum; RES_EINVAL if
+ * unknown. */
 const char *res_trace_level_name(enum res_trace_level l);
 int res_trace_level_parse(const char *s, enum res_trace_level *out);
 

@@ -103,12 +103,14 @@ static void quiet_fire(struct sim_world *w, struct sim_event *ev, void *arg);
 struct tcp__host *tcp__host_get(struct tcp_module *m, uint32_t node,
                                 bool create)
 {
-  if (node >= sim_node_count(m->w) ||
-      sim_node_kind(m->w, node) != SIM_NODE_HOST)
-    return NULL;
+  /* A host's own tables, when it has them, are the common case: only a
+   * node without them is checked further. */
   void *hs = sim_proto_host_state(m->w, node, 6);
   if (!is_stub(m, hs))
     return hs;
+  if (node >= sim_node_count(m->w) ||
+      sim_node_kind(m->w, node) != SIM_NODE_HOST)
+    return NULL;
   if (!create)
     return NULL;
   struct tcp__host *h = calloc(1, sizeof *h);
@@ -231,9 +233,13 @@ struct tcp__conn *tcp__conn_new(struct tcp__host *h, uint32_t laddr,
   assert(!tcp__conn_find(h, laddr, lport, raddr, rport));
   if ((!h->hash || h->nconns >= h->hash_mask + 1) && !hash_grow(h) && !h->hash)
     return NULL;
-  struct tcp__conn *c = calloc(1, sizeof *c);
-  if (!c)
+  struct tcp__conn *c = h->m->conn_pool;
+  if (c) {
+    h->m->conn_pool = c->hnext;
+    memset(c, 0, sizeof *c);
+  } else if (!(c = calloc(1, sizeof *c))) {
     return NULL;
+  }
   c->h = h;
   tcp__timer_init(c);
   c->laddr = laddr;
@@ -294,12 +300,26 @@ void tcp__conn_retire(struct tcp__conn *c)
   h->reap = c;
 }
 
+/* A block no longer used: kept for the next connection (a run that
+ * churns connections then allocates nothing per connection), except under
+ * AddressSanitizer, which then sees any late use of a freed block. */
+static void conn_release(struct tcp_module *m, struct tcp__conn *c)
+{
+#ifdef __SANITIZE_ADDRESS__
+  (void)m;
+  free(c);
+#else
+  c->hnext = m->conn_pool;
+  m->conn_pool = c;
+#endif
+}
+
 void tcp__host_reap(struct tcp__host *h)
 {
   while (h->reap) {
     struct tcp__conn *c = h->reap;
     h->reap = c->hnext;
-    free(c);
+    conn_release(h->m, c);
   }
 }
 
@@ -352,7 +372,7 @@ static void host_wipe(struct tcp__host *h, bool notify)
       c->sock->conn = NULL;
       c->sock->conn_id = c->id;
     }
-    free(c);
+    conn_release(m, c);
   }
   tcp__host_reap(h);
   for (struct tcp_sock *so = h->s_head; so; so = so->next) {
@@ -476,6 +496,11 @@ struct tcp_module *tcp_install(struct sim_world *w, const struct tcp_settings *s
     goto fail;
   return m;
 fail:
+  while (m->conn_pool) {
+    struct tcp__conn *c = m->conn_pool;
+    m->conn_pool = c->hnext;
+    free(c);
+  }
   free(m->arc_count);
   free(m->stub);
   free(m);

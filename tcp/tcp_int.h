@@ -466,6 +466,7 @@ struct tcp_module {
     void *ctx;
   } traces[TCP__MAX_TRACES];
   int ntraces;
+  struct tcp__conn *conn_pool;     /* freed blocks, linked by hnext */
   const struct tcp__conn *tr_conn; /* the block moving, during a transition
                                       callback (tcp_trace_seqs) */
 };
