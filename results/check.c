@@ -7,7 +7,9 @@
  * NULL (the other columns are context, printed when the row fails). A
  * statement that returns no row fails too, so that a check cannot pass by
  * finding nothing. The comment lines ("-- ...") just before a statement
- * are its title. :first and :last, where a statement uses them, are bound
+ * are its title. CREATE TEMP VIEW (or TABLE) statements are not checks:
+ * they define what the checks after them share, in the connection's temp
+ * schema. :first and :last, where a statement uses them, are bound
  * to the range of runs checked (by default the lowest and highest run id
  * in the database).
  *
@@ -69,6 +71,37 @@ static const char *skip_blank(const char *at)
       return at;
     }
   }
+}
+
+/* Whether the statement at s creates a temporary view or table. */
+static bool is_temp_definition(const char *s)
+{
+  static const char *const heads[] = {"create temp view",
+                                      "create temporary view",
+                                      "create temp table",
+                                      "create temporary table"};
+  for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+    size_t n = strlen(heads[i]), k = 0;
+    const char *q = s;
+    /* compare case-insensitively, any run of blanks as one space */
+    while (k < n && *q) {
+      if (heads[i][k] == ' ') {
+        if (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r')
+          break;
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+          q++;
+        k++;
+      } else if ((*q | 0x20) == heads[i][k]) {
+        q++;
+        k++;
+      } else {
+        break;
+      }
+    }
+    if (k == n)
+      return true;
+  }
+  return false;
 }
 
 static int line_of(const char *text, const char *at)
@@ -142,9 +175,22 @@ int res_check(const char *db_path, const char *name, const char *text,
     char title[512];
     title_of(p, start, title, sizeof title);
     int line = line_of(text, start);
+    if (is_temp_definition(start)) {
+      /* CREATE TEMP VIEW / TABLE: shared by the checks below it; lives in
+       * the connection's temp schema, the database stays untouched */
+      int step = sqlite3_step(st);
+      sqlite3_finalize(st);
+      if (step != SQLITE_DONE) {
+        snprintf(err, errcap, "%s:%d: %s", name, line, sqlite3_errmsg(h));
+        rc = RES_EDB;
+        break;
+      }
+      p = tail;
+      continue;
+    }
     if (sqlite3_stmt_readonly(st) == 0 || sqlite3_column_count(st) < 1) {
-      snprintf(err, errcap, "%s:%d: a check is a SELECT that returns rows",
-               name, line);
+      snprintf(err, errcap, "%s:%d: a check is a SELECT that returns rows "
+               "(or a CREATE TEMP VIEW the checks share)", name, line);
       sqlite3_finalize(st);
       rc = RES_EINVAL;
       break;

@@ -119,6 +119,32 @@ static void test_runs_range(void **state)
   free(out);
 }
 
+/* CREATE TEMP VIEW: shared by the checks after it, never written to the
+ * database; a plain CREATE VIEW would write, and is refused. */
+static void test_temp_views(void **state)
+{
+  (void)state;
+  char *out;
+  assert_int_equal(check(&out,
+                         "CREATE TEMP VIEW done_runs AS\n"
+                         "  SELECT run_id FROM runs WHERE status = 'done';\n"
+                         "-- both runs, through the view\n"
+                         "SELECT count(*) = 2 FROM done_runs;\n",
+                         NULL, NULL),
+                   0);
+  assert_non_null(strstr(out, ":4 both runs, through the view (1 rows)"));
+  free(out);
+  assert_int_equal(tsup_sql_int(g_db, "SELECT count(*) FROM sqlite_master "
+                                      "WHERE type = 'view' AND name = "
+                                      "'done_runs'"),
+                   0);
+  assert_int_equal(check(&out, "CREATE VIEW v AS SELECT 1;\nSELECT 1;\n",
+                         NULL, NULL),
+                   2);
+  assert_non_null(strstr(out, "a check is a SELECT"));
+  free(out);
+}
+
 static void test_bad_input(void **state)
 {
   (void)state;
@@ -160,6 +186,7 @@ int main(void)
       cmocka_unit_test(test_passing_checks),
       cmocka_unit_test(test_failing_checks),
       cmocka_unit_test(test_runs_range),
+      cmocka_unit_test(test_temp_views),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
