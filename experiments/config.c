@@ -76,6 +76,15 @@ static const struct exp_key_desc key_table[] = {
      "wait for the client's FIN, close first, abort (RST), never close"},
     {EXP_SEC_WORKLOAD, "server", "restart", EXP_T_BOOL, "on", NULL, NOLIM,
      "listen again when a host reboots, as a service started at boot"},
+    {EXP_SEC_WORKLOAD, "server", "keepalive", EXP_T_BOOL, "off", NULL, NOLIM,
+     "keepalive on every accepted connection (times: keepalive_idle/"
+     "_interval/_count below, else tcp keepidle/keepintvl/keepcnt)"},
+    {EXP_SEC_WORKLOAD, "server", "keepalive_idle", EXP_T_TIME, "", NULL, NOLIM,
+     "idle time before the first probe, per socket; unset: tcp keepidle"},
+    {EXP_SEC_WORKLOAD, "server", "keepalive_interval", EXP_T_TIME, "", NULL,
+     NOLIM, "time between unanswered probes, per socket; unset: tcp keepintvl"},
+    {EXP_SEC_WORKLOAD, "server", "keepalive_count", EXP_T_UINT, "", NULL, 1, 255,
+     "unanswered probes that end it, per socket; unset: tcp keepcnt"},
     /* type = client */
     {EXP_SEC_WORKLOAD, "client", "server", EXP_T_NODE, NULL, NULL, NOLIM,
      "node the clients connect to"},
@@ -1072,11 +1081,12 @@ static int resolve_run(struct loader *L, struct topo **topo_out)
   return 0;
 }
 
-/* A client's keepalive_idle/interval/count: only with keepalive on (set
+/* A client's or server's keepalive_idle/interval/count: only with
+ * keepalive on (set
  * alone they would silently do nothing), and the times within what
  * TCP_OPT_KEEPIDLE/KEEPINTVL accept. */
-static int check_client_keepalive(struct loader *L, const struct exp_section *s,
-                                  const struct exp_workload *w)
+static int check_keepalive(struct loader *L, const struct exp_section *s,
+                           const struct exp_workload *w)
 {
   static const char *const keys[] = {"keepalive_idle", "keepalive_interval",
                                      "keepalive_count"};
@@ -1171,8 +1181,8 @@ static int resolve_workload(struct loader *L, const struct exp_section *s,
   }
   if (w->type != EXP_WORKLOAD_SERVER && check_start_stop(L, s, w) != 0)
     return -1;
-  if (w->type == EXP_WORKLOAD_CLIENT)
-    return check_client_keepalive(L, s, w);
+  if (w->type != EXP_WORKLOAD_SYN_FLOOD)
+    return check_keepalive(L, s, w);
   return 0;
 }
 

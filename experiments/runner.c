@@ -110,6 +110,18 @@ static int64_t time_of(const struct exp_workload *wl, const char *key)
   return ns;
 }
 
+/* keepalive on/off of a client or server workload; the per-socket times
+ * (keepalive_idle...) are time_of/wl_uint of their keys: unset keys give
+ * 0, which leaves the host's tcp keepidle/keepintvl/keepcnt. */
+static int keepalive_of(const struct exp_workload *wl)
+{
+  int keep = 0;
+  const char *ka = exp__workload_get(wl, "keepalive");
+  if (ka)
+    (void)exp__parse_bool(ka, &keep);
+  return keep;
+}
+
 static enum exp_wl_rate arrival_of(const struct exp_workload *wl)
 {
   const char *s = exp__workload_get(wl, "arrival");
@@ -216,6 +228,10 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
           .request_bytes = request_for(cfg, t, wl->first_node, port),
           .response_bytes = wl_uint(wl, "response_bytes"),
           .close = srv_close_of(exp__workload_get(wl, "close")),
+          .keepalive = keepalive_of(wl) != 0,
+          .keepidle_ns = time_of(wl, "keepalive_idle"),
+          .keepintvl_ns = time_of(wl, "keepalive_interval"),
+          .keepcnt = (uint8_t)wl_uint(wl, "keepalive_count"),
           .owner = (uint32_t)i + 1, .hook = hook};
       int restart = 1;
       const char *rs = exp__workload_get(wl, "restart");
@@ -234,20 +250,9 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
         return RUN_BAD_INPUT;
       }
       uint64_t port = wl_uint(wl, "port");
-      int keep = 0;
-      const char *ka = exp__workload_get(wl, "keepalive");
-      if (ka)
-        (void)exp__parse_bool(ka, &keep);
-      /* per-socket keepalive times (TCP_OPT_KEEPIDLE...); unset keys stay
-       * 0, which leaves the host's tcp keepidle/keepintvl/keepcnt */
-      int64_t kidle = 0, kintvl = 0, retry_ns = 0;
-      const char *v = exp__workload_get(wl, "keepalive_idle");
-      if (v && *v)
-        (void)exp__parse_time(v, &kidle);
-      v = exp__workload_get(wl, "keepalive_interval");
-      if (v && *v)
-        (void)exp__parse_time(v, &kintvl);
-      v = exp__workload_get(wl, "retry_delay");
+      int keep = keepalive_of(wl);
+      int64_t retry_ns = 0;
+      const char *v = exp__workload_get(wl, "retry_delay");
       if (v && *v)
         (void)exp__parse_time(v, &retry_ns);
       struct exp_wl_client_cfg cc = {
@@ -264,8 +269,8 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
           .response_bytes = response_for(cfg, target, port),
           .close = cli_close_of(exp__workload_get(wl, "close")),
           .local_port = (uint16_t)wl_uint(wl, "local_port"),
-          .keepalive = keep != 0, .keepidle_ns = kidle,
-          .keepintvl_ns = kintvl,
+          .keepalive = keep != 0, .keepidle_ns = time_of(wl, "keepalive_idle"),
+          .keepintvl_ns = time_of(wl, "keepalive_interval"),
           .keepcnt = (uint8_t)wl_uint(wl, "keepalive_count"),
           .retries = (uint32_t)wl_uint(wl, "retries"),
           .retry_gap_ns = retry_ns, .owner = (uint32_t)i + 1,

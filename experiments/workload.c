@@ -132,6 +132,21 @@ static unsigned err_slot(int err)
   return (err < 0 && -err < EXP_WL_ERR_SLOTS) ? (unsigned)-err : 0;
 }
 
+/* SO_KEEPALIVE and its per-socket times (0: the host's settings). */
+static void keepalive_on(struct tcp_sock *s, bool on, int64_t idle_ns,
+                         int64_t intvl_ns, uint8_t cnt)
+{
+  if (!on)
+    return;
+  (void)tcp_setopt(s, TCP_OPT_KEEPALIVE, 1);
+  if (idle_ns > 0)
+    (void)tcp_setopt(s, TCP_OPT_KEEPIDLE, idle_ns);
+  if (intvl_ns > 0)
+    (void)tcp_setopt(s, TCP_OPT_KEEPINTVL, intvl_ns);
+  if (cnt > 0)
+    (void)tcp_setopt(s, TCP_OPT_KEEPCNT, cnt);
+}
+
 static uint64_t conn_id_of(const struct tcp_sock *s)
 {
   struct tcp_sock_info si;
@@ -280,6 +295,8 @@ static void lis_acceptable(struct tcp_sock *l, void *ctx)
     sc->s = s;
     sc->node = li->node;
     sc->conn_id = conn_id_of(s);
+    keepalive_on(s, srv->cfg.keepalive, srv->cfg.keepidle_ns,
+                 srv->cfg.keepintvl_ns, srv->cfg.keepcnt);
     sim_event_init(&sc->ev, sconn_abort_poll, sc);
     sc->next = srv->head;
     if (srv->head)
@@ -656,15 +673,8 @@ static int cconn_open(struct cconn *cc)
   }
   if (cfg->nodelay)
     (void)tcp_setopt(cc->s, TCP_OPT_NODELAY, 1);
-  if (cfg->keepalive) {
-    (void)tcp_setopt(cc->s, TCP_OPT_KEEPALIVE, 1);
-    if (cfg->keepidle_ns > 0)
-      (void)tcp_setopt(cc->s, TCP_OPT_KEEPIDLE, cfg->keepidle_ns);
-    if (cfg->keepintvl_ns > 0)
-      (void)tcp_setopt(cc->s, TCP_OPT_KEEPINTVL, cfg->keepintvl_ns);
-    if (cfg->keepcnt > 0)
-      (void)tcp_setopt(cc->s, TCP_OPT_KEEPCNT, cfg->keepcnt);
-  }
+  keepalive_on(cc->s, cfg->keepalive, cfg->keepidle_ns, cfg->keepintvl_ns,
+               cfg->keepcnt);
   if (cfg->local_port) {
     (void)tcp_setopt(cc->s, TCP_OPT_REUSEADDR, 1);
     rc = tcp_bind(cc->s, 0, cfg->local_port);

@@ -98,6 +98,10 @@ struct exp_wl_server_cfg {
                                error name) */
   int64_t abort_poll_ns;    /* ABORT: how often to check whether the
                                response is acknowledged; 0: 1 ms */
+  bool keepalive;           /* on every accepted connection, with: */
+  int64_t keepidle_ns;      /* 0: the host's setting */
+  int64_t keepintvl_ns;
+  uint8_t keepcnt;
   struct exp_wl_hook hook;
 };
 

@@ -319,6 +319,34 @@ static void test_set_link(void **state)
   remove_db(path);
 }
 
+/* Server keepalive: the clients power off; each connection the server
+ * holds ends ETIMEDOUT idle + interval x count after the last segment it
+ * received. */
+static void test_server_keepalive(void **state)
+{
+  (void)state;
+  char path[256];
+  sqlite3 *db = run_text(
+      "[run]\ntopology = ../topologies/two-hosts.topo\nduration = 60s\n"
+      "[workload.s]\ntype = server\nhosts = server\nclose = never\n"
+      "response_bytes = 0\nkeepalive = on\nkeepalive_idle = 10s\n"
+      "keepalive_interval = 2s\nkeepalive_count = 3\n"
+      "[workload.c]\ntype = client\nhosts = client\nserver = server\n"
+      "rate = 1/s\narrival = fixed\ncount = 2\nclose = keep\n"
+      "request_bytes = 0\n"
+      "[fault.off]\nat = 5s\naction = crash\nnode = client\n",
+      path, sizeof path);
+  assert_int_equal(query_int(db, "SELECT count(*) FROM connections WHERE "
+                                 "kind = 'passive' AND error = 'ETIMEDOUT'"), 2);
+  /* the client's last segment (its ACK of the SYN-ACK) arrives 1 ms
+   * after the handshake starts + ...: closed 16 s after established */
+  assert_int_equal(query_int(db, "SELECT count(*) FROM connections WHERE "
+                                 "kind = 'passive' AND closed_ns - "
+                                 "established_ns = 16000000000"), 2);
+  sqlite3_close(db);
+  remove_db(path);
+}
+
 static void test_cli_run_file(void **state)
 {
   (void)state;
@@ -351,6 +379,7 @@ int main(void)
       cmocka_unit_test(test_kill_then_reboot),
       cmocka_unit_test(test_spread_and_think),
       cmocka_unit_test(test_set_link),
+      cmocka_unit_test(test_server_keepalive),
       cmocka_unit_test(test_cli_run_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
