@@ -619,6 +619,15 @@ int res_recorder_sample_states(struct res_recorder *r)
     snprintf(name, sizeof name, "conns.%s", tcp_state_name((enum tcp_state)s));
     e = res_sample(r, name, (double)r->state_count[s]);
   }
+  if (r->m && e == RES_OK) {
+    /* the listeners' queues: half-open entries (SYN queues and caches)
+     * and connections waiting to be accepted */
+    struct tcp_stats st;
+    tcp_stats_get(r->m, &st);
+    e = res_sample(r, "listen.half_open", (double)st.half_open);
+    if (e == RES_OK)
+      e = res_sample(r, "listen.accept_queue", (double)st.accept_queued);
+  }
   return e;
 }
 
@@ -710,6 +719,7 @@ int res_recorder_finish(struct res_recorder *r)
     res_metric(r, "tcp.syncookies_sent", (double)s.syncookies_sent);
     res_metric(r, "tcp.syncookies_validated", (double)s.syncookies_validated);
     res_metric(r, "tcp.syncookies_failed", (double)s.syncookies_failed);
+    res_metric(r, "tcp.synacks_sent", (double)s.synacks_sent);
     res_metric(r, "tcp.accept_queue_drops", (double)s.accept_queue_drops);
     res_metric(r, "tcp.conns_opened", (double)s.conns_opened);
     res_metric(r, "tcp.conns_closed", (double)s.conns_closed);

@@ -134,6 +134,7 @@ static void enter_state(struct tcp__conn *c, enum tcp_state s)
       l->aq_tail = c;
       c->anext = NULL;
       l->aq_len++;
+      l->h->m->st.accept_queued++;
       if (l->sock)
         tcp__notify(l->sock, TCP__N_ACCEPTABLE, 0);
     }

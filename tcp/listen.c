@@ -255,6 +255,7 @@ static uint32_t sq_insert(struct tcp__listener *l, const struct tcp__synq *e)
   sq_hash_add(q, i);
   q->slots++;
   l->q_len++;
+  l->h->m->st.half_open++;
   return i;
 }
 
@@ -286,6 +287,7 @@ static void sq_kill(struct tcp__listener *l, uint32_t i)
   *pp = q->pool[i].hnext;
   e->opts |= TCP__SQ_DEAD;
   l->q_len--;
+  l->h->m->st.half_open--;
 }
 
 /* The oldest live entry (TCP__SQ_NIL if none): the first live one on the
@@ -394,6 +396,7 @@ static void send_synack(struct tcp__listener *l, const struct tcp__synq *e,
     hd.ts_ecr = e->ts_recent;
   }
   tcp__send_raw(l->h->m, l->h->node, l->h, e->laddr, e->raddr, &hd, 0, e->id);
+  l->h->m->st.synacks_sent++;
 }
 
 /* An entry leaves SYN_RCVD through the state writer like any block. */
@@ -492,6 +495,7 @@ static void sc_unlink(struct tcp__syncache *sc, struct tcp__scbucket *b,
     b->tail = prev;
   b->len--;
   sc->count--;
+  b->l->h->m->st.half_open--;
   sc->pool[idx].next = sc->free_head;
   sc->free_head = idx;
 }
@@ -538,6 +542,7 @@ static bool sc_insert(struct tcp__listener *l, const struct tcp__synq *e)
   b->tail = i;
   b->len++;
   sc->count++;
+  l->h->m->st.half_open++;
   sc_rearm(l, b);
   return true;
 }
@@ -1119,6 +1124,7 @@ void tcp__accept_remove(struct tcp__conn *c)
     if (l->aq_tail == c)
       l->aq_tail = prev;
     l->aq_len--;
+    l->h->m->st.accept_queued--;
   }
   c->anext = NULL;
   c->lis = NULL;
@@ -1151,6 +1157,7 @@ void tcp__listener_close(struct tcp__listener *l, bool silent)
     for (uint32_t i = q->head[k]; i != TCP__SQ_NIL; i = q->pool[i].next)
       if (!silent && !(q->pool[i].e.opts & TCP__SQ_DEAD))
         close_entry(l, &q->pool[i].e);
+  h->m->st.half_open -= l->q_len;
   l->q_len = 0;
   sq_free(q);
   l->sq = NULL;
@@ -1163,6 +1170,7 @@ void tcp__listener_close(struct tcp__listener *l, bool silent)
         if (!silent)
           close_entry(l, &l->sc->pool[i].e);
     }
+    h->m->st.half_open -= l->sc->count;
     free(l->sc->pool);
     free(l->sc->b);
     free(l->sc);

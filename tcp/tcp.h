@@ -367,6 +367,10 @@ struct tcp_stats {
   uint64_t syncookies_sent;   /* SYN-ACKs whose ISN is a cookie, no state */
   uint64_t syncookies_validated; /* cookie ACKs that opened a connection */
   uint64_t syncookies_failed; /* ACKs checked as cookies and refused */
+  uint64_t synacks_sent;      /* by listeners: first, retransmitted, cookie */
+  /* gauges, now: half-open entries in SYN queues and SYN caches, and
+   * connections waiting in accept queues (all listeners of the module) */
+  uint64_t half_open, accept_queued;
   /* fault injection (fault_tw_ack_loss) */
   uint64_t fault_tw_acks_dropped; /* TIME_WAIT ACKs dropped on leaving */
 };

@@ -12,8 +12,11 @@
 -- peak_half_open  most half-open entries (SYN_RCVD) at any sample
 -- half_open_kb peak x 48 bytes per SYN-queue entry, 56 per SYN-cache
 --              entry (tcp/README.md, sizes); SYN cookies keep nothing
--- cookies, queue_drops   the server's tcp.syncookies_sent and
---              tcp.syn_queue_drops
+-- cookies, queue_drops, synacks   the server's tcp.syncookies_sent,
+--              tcp.syn_queue_drops and tcp.synacks_sent (first,
+--              retransmitted and cookie SYN-ACKs)
+-- peak_accept_queue  most connections waiting to be accepted at any
+--              sample (listen.accept_queue)
 WITH
 p AS (
   SELECT r.run_id,
@@ -68,6 +71,11 @@ SELECT p.run_id, p.rate, p.defence, p.backlog,
        (SELECT CAST(value AS INTEGER) FROM metrics m WHERE m.run_id = p.run_id
          AND name = 'tcp.syncookies_sent') AS cookies,
        (SELECT CAST(value AS INTEGER) FROM metrics m WHERE m.run_id = p.run_id
-         AND name = 'tcp.syn_queue_drops') AS queue_drops
+         AND name = 'tcp.syn_queue_drops') AS queue_drops,
+       (SELECT CAST(value AS INTEGER) FROM metrics m WHERE m.run_id = p.run_id
+         AND name = 'tcp.synacks_sent') AS synacks,
+       (SELECT CAST(max(value) AS INTEGER) FROM samples x
+         WHERE x.run_id = p.run_id AND name = 'listen.accept_queue')
+         AS peak_accept_queue
 FROM p JOIN stats s USING (run_id)
 ORDER BY p.run_id;

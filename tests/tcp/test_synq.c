@@ -104,6 +104,9 @@ static void test_many_entries(void **state)
                     TH_ADDR_B, 80, "R", 7u * i + 1, 0, 0);
     th_run_for(h, 10 * SIM_MS);
     th_check(h, tcp__listener_check(l), "L2 after resets %u", round);
+    struct tcp_stats g;
+    tcp_stats_get(h->m, &g);
+    th_check_int(h, g.half_open, l->q_len); /* the gauge follows */
   }
   th_check_int(h, l->q_len, 3000);
   th_check_int(h, th_count_trans(h, h->b, 0, TCP_S_SYN_RCVD, TCP_S_LISTEN),
@@ -117,6 +120,10 @@ static void test_many_entries(void **state)
   struct tcp_stats st;
   tcp_stats_get(h->m, &st);
   th_check_int(h, st.syn_queue_drops, 0);
+  th_check_int(h, st.half_open, 0);
+  /* the 1000 reset entries sent one SYN-ACK each (reset 500 ms after
+   * it, before the first retransmission); the others six */
+  th_check_int(h, st.synacks_sent, 1000 + 3000 * 6);
   /* expiry order: the transitions to CLOSED come in arrival order */
   uint64_t last = 0;
   for (size_t i = 0; i < h->ntr; i++) {
@@ -128,6 +135,32 @@ static void test_many_entries(void **state)
   }
 }
 
+/* The gauges of tcp_stats: connections waiting in an accept queue while
+ * nobody accepts, and none once the listener is closed. */
+static void test_accept_queue_gauge(void **state)
+{
+  struct th *h = *state;
+  th_init(h, TCP_PROFILE_LINUX, TH_TOPO_PAIR);
+  th_start(h);
+  static const struct tcp_callbacks none = {0};
+  struct tcp_sock *ls = NULL;
+  th_check_int(h, tcp_socket(h->m, h->b, 1, &none, NULL, &ls), TCP_OK);
+  th_check_int(h, tcp_bind(ls, 0, 80), TCP_OK);
+  th_check_int(h, tcp_listen(ls, 8), TCP_OK);
+  th_connect(h, h->a, 0, TH_ADDR_B, 80);
+  th_connect(h, h->a, 0, TH_ADDR_B, 80);
+  th_run(h, 100 * SIM_MS);
+  struct tcp_stats st;
+  tcp_stats_get(h->m, &st);
+  th_check_int(h, st.accept_queued, 2);
+  th_check_int(h, st.half_open, 0);
+  th_check_int(h, st.synacks_sent, 2);
+  th_check_int(h, tcp_close(ls), TCP_OK);
+  th_run(h, 200 * SIM_MS);
+  tcp_stats_get(h->m, &st);
+  th_check_int(h, st.accept_queued, 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -136,6 +169,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_linux_entry_ends_at_63s, th_setup,
                                       th_teardown),
       cmocka_unit_test_setup_teardown(test_many_entries, th_setup,
+                                      th_teardown),
+      cmocka_unit_test_setup_teardown(test_accept_queue_gauge, th_setup,
                                       th_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
