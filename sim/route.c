@@ -571,6 +571,13 @@ static int finish_table(struct sim__node *n, struct rvec *v)
   }
   rt->n = k;
   rt->start[rt->nlens] = k;
+  if (k >= 64) { /* small tables are searched as fast as a cache */
+    rt->cache = malloc(SIM__RCACHE_SLOTS * sizeof *rt->cache);
+    if (!rt->cache)
+      return SIM_ENOMEM;
+    for (uint32_t i = 0; i < SIM__RCACHE_SLOTS; i++)
+      rt->cache[i].link = SIM__NONE;
+  }
   return SIM_OK;
 }
 
@@ -598,6 +605,7 @@ static void build_free(struct build *b)
 void sim__rtable_free(struct sim__rtable *rt)
 {
   free(rt->e);
+  free(rt->cache);
   memset(rt, 0, sizeof *rt);
 }
 
@@ -693,6 +701,14 @@ uint64_t sim_route_default_used(const struct sim_world *w)
 static bool rtable_lookup(const struct sim__rtable *rt, uint32_t dst,
                           uint32_t *link_out)
 {
+  struct sim__rcache *slot = NULL;
+  if (rt->cache) {
+    slot = &rt->cache[(uint32_t)(dst * 2654435761u) >> 22];
+    if (slot->link != SIM__NONE && slot->dst == dst) {
+      *link_out = slot->link;
+      return true;
+    }
+  }
   for (uint32_t k = 0; k < rt->nlens; k++) {
     uint32_t key = dst & mask_of(rt->lens[k]);
     uint32_t lo = rt->start[k], hi = rt->start[k + 1];
@@ -705,6 +721,10 @@ static bool rtable_lookup(const struct sim__rtable *rt, uint32_t dst,
     }
     if (lo < rt->start[k + 1] && rt->e[lo].prefix == key) {
       *link_out = rt->e[lo].link;
+      if (slot) {
+        slot->dst = dst;
+        slot->link = rt->e[lo].link;
+      }
       return true;
     }
   }

@@ -69,8 +69,19 @@ struct sim__route {
   uint32_t link;
 };
 
+/* A router's recent lookups (dst -> link), so that a table of thousands of
+ * host routes costs one probe per packet rather than a binary search; a
+ * slot with link SIM__NONE is empty. Made with the table, cleared with it:
+ * it never answers differently from the table. */
+#define SIM__RCACHE_SLOTS 1024
+struct sim__rcache {
+  uint32_t dst;
+  uint32_t link;
+};
+
 struct sim__rtable {
   struct sim__route *e;
+  struct sim__rcache *cache;     /* NULL for small tables */
   uint32_t n;
   uint8_t nlens;
   uint8_t lens[33];

@@ -331,6 +331,37 @@ static void test_aggregation_exact_random(void **state)
   sim_world_free(w);
 }
 
+/* A router with 2000 host routes (no aggregation: one host per /30, as
+ * the ns-3 star numbers them) answers from its lookup cache (1024 slots,
+ * so slots are shared) exactly as from its table, for owned and unowned
+ * addresses, before and after the routes are computed again (the cache
+ * goes with the old table). */
+static void test_route_cache_agrees(void **state)
+{
+  struct sim_world *w = world(NULL);
+  uint32_t r = node(w, SIM_NODE_ROUTER, "r", 0);
+  uint32_t links[2000];
+  for (uint32_t i = 0; i < 2000; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "h%u", i);
+    uint32_t h = node(w, SIM_NODE_HOST, name, 0x0a000002u + 4 * i);
+    links[i] = link(w, h, r);
+  }
+  assert_int_equal(sim_routes_compute(w), SIM_OK);
+  assert_int_equal(sim_route_count(w, r), 2000);
+  for (int pass = 0; pass < 3; pass++) {
+    for (uint32_t k = 0; k < 6000; k++) {
+      uint32_t i = (k * 7919u) % 2000; /* an order that collides */
+      assert_int_equal(route(w, r, 0x0a000002u + 4 * i), links[i]);
+      assert_int_equal(route(w, r, 0x0a000003u + 4 * i), SIM__NONE);
+    }
+    if (pass == 1) /* a new table and a new cache, the same answers */
+      assert_int_equal(sim_routes_compute(w), SIM_OK);
+  }
+  check_tables(w);
+  sim_world_free(w);
+}
+
 static void test_multihomed_and_multilink_host(void **state)
 {
   struct sim_world *w = world(NULL);
@@ -601,6 +632,7 @@ int main(void)
       cmocka_unit_test(test_dumbbell),
       cmocka_unit_test(test_star_1000_aggregates),
       cmocka_unit_test(test_aggregation_exact_random),
+      cmocka_unit_test(test_route_cache_agrees),
       cmocka_unit_test(test_multihomed_and_multilink_host),
       cmocka_unit_test(test_longest_prefix_match),
   };
