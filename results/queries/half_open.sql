@@ -48,12 +48,15 @@ SELECT ra.run_id, ra.downtime,
   FROM ra JOIN connections c ON c.run_id = ra.run_id
  GROUP BY ra.run_id ORDER BY ra.run_id;
 
--- (b) Keepalive: per run, the timers, the expected detection time
--- idle + interval x count, the detection time measured from the last
--- segment the client received (its answer: nothing arrives after it) and
--- from the power-off, how the connections ended, and the half-open
--- connection-seconds the clients held after the power-off (to the end of
--- the run for connections never closed).
+-- (b) Keepalive on the server, the clients powered off: per run, the
+-- timers, the expected detection time idle + interval x count, the
+-- detection time of the server's ends measured from the last segment the
+-- server received on the connection (the client's last ACK; nothing
+-- arrives after the power-off) and from the power-off, how long the
+-- connections had been idle at the power-off, the keepalive probes the
+-- server sent per connection, how its ends finished, and the half-open
+-- connection-seconds it held after the power-off (to the end of the run
+-- for connections never closed). Needs trace = segments.
 WITH pv AS (
   SELECT run_id, key, value,
          CASE WHEN value LIKE '%ms' THEN CAST(substr(value, 1, length(value) - 2) AS REAL) / 1e3
@@ -63,23 +66,31 @@ WITH pv AS (
               WHEN value LIKE '%s' THEN CAST(substr(value, 1, length(value) - 1) AS REAL)
               ELSE CAST(value AS REAL) END AS sec
     FROM params),
-rb AS (
+rb AS MATERIALIZED (
   SELECT r.run_id, ka.value AS keepalive, idle.sec AS idle, intvl.sec AS intvl,
          CAST(cnt.value AS INTEGER) AS cnt,
          (SELECT min(t_ns) FROM host_events h WHERE h.run_id = r.run_id AND h.event = 'poweroff') AS off_ns,
          (SELECT max(t_ns) FROM samples s WHERE s.run_id = r.run_id) AS end_ns
     FROM runs r
-    JOIN pv ka ON ka.run_id = r.run_id AND ka.key = 'workload.hold.keepalive'
+    JOIN pv ka ON ka.run_id = r.run_id AND ka.key = 'workload.web.keepalive'
     JOIN pv idle ON idle.run_id = r.run_id AND idle.key = 'tcp.keepidle'
     JOIN pv intvl ON intvl.run_id = r.run_id AND intvl.key = 'tcp.keepintvl'
     JOIN pv cnt ON cnt.run_id = r.run_id AND cnt.key = 'tcp.keepcnt'
    WHERE r.status = 'done'),
-rd AS MATERIALIZED (
-  SELECT run_id, node, conn_id, t_ns FROM app_events WHERE what = 'response_done'),
+rx AS MATERIALIZED (
+  SELECT s.run_id, s.node, CAST(s.src || ':' || s.sport AS TEXT) AS remote,
+         CAST(s.dst || ':' || s.dport AS TEXT) AS local, max(s.t_ns) AS last_rx_ns
+    FROM rb JOIN segments s ON s.run_id = rb.run_id AND s.event = 'recv'
+   GROUP BY s.run_id, s.node, s.src, s.sport, s.dst, s.dport),
+tx AS MATERIALIZED (
+  SELECT s.run_id, s.conn_id, count(*) AS n
+    FROM rb JOIN segments s ON s.run_id = rb.run_id AND s.event = 'send' AND s.t_ns >= rb.off_ns
+   GROUP BY s.run_id, s.conn_id),
 hc AS (
-  SELECT rb.*, c.closed_ns, c.error, rd.t_ns AS last_rx_ns
-    FROM rb JOIN connections c ON c.run_id = rb.run_id AND c.kind = 'active'
-    JOIN rd ON rd.run_id = c.run_id AND rd.node = c.node AND rd.conn_id = c.conn_id)
+  SELECT rb.*, c.closed_ns, c.error, rx.last_rx_ns, coalesce(tx.n, 0) AS probes
+    FROM rb CROSS JOIN connections c ON c.run_id = rb.run_id AND c.kind = 'passive'
+    CROSS JOIN rx ON rx.run_id = c.run_id AND rx.node = c.node AND rx.remote = c.remote AND rx.local = c.local
+    LEFT JOIN tx ON tx.run_id = c.run_id AND tx.conn_id = c.conn_id)
 SELECT run_id, keepalive, idle, intvl, cnt,
        CASE WHEN keepalive = 'on' THEN idle + intvl * cnt END AS expect_s,
        count(*) AS conns,
@@ -87,6 +98,9 @@ SELECT run_id, keepalive, idle, intvl, cnt,
        round(max(closed_ns - last_rx_ns) / 1e9, 3) AS detect_max_s,
        round(min(closed_ns - off_ns) / 1e9, 3) AS after_off_min_s,
        round(max(closed_ns - off_ns) / 1e9, 3) AS after_off_max_s,
+       round(min(off_ns - last_rx_ns) / 1e9, 3) AS idle_at_off_min_s,
+       round(max(off_ns - last_rx_ns) / 1e9, 3) AS idle_at_off_max_s,
+       round(avg(probes), 2) AS probes,
        sum(error = 'ETIMEDOUT') AS etimedout,
        sum(closed_ns IS NULL) AS open_at_end,
        round(sum(coalesce(closed_ns, end_ns) - off_ns) / 1e9) AS held_conn_s
