@@ -32,6 +32,25 @@ SELECT count(c.conn_id) > 100
                                  AND c.kind = 'passive'
  GROUP BY pt.run_id;
 
+-- Shared by the checks below (views take no :first/:last: each check
+-- keeps the runs checked with run_id BETWEEN :first AND :last).
+-- cl_runs: each done run of the sweep, its seed and its FIN_WAIT_2
+-- timeout t_s (0: no timer).
+CREATE TEMP VIEW cl_runs AS
+  SELECT r.run_id, r.seed, CAST(rtrim(f.value, 's') AS REAL) AS t_s
+    FROM runs r
+    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
+   WHERE r.status = 'done';
+
+-- cl_states: per run and sample, the CLOSE_WAIT (cw) and FIN_WAIT_2 (fw)
+-- counts.
+CREATE TEMP VIEW cl_states AS
+  SELECT v.run_id, v.t_ns,
+         sum(CASE WHEN v.state = 'CLOSE_WAIT' THEN v.count END) AS cw,
+         sum(CASE WHEN v.state = 'FIN_WAIT_2' THEN v.count END) AS fw
+    FROM v_states_over_time v
+   WHERE v.state IN ('CLOSE_WAIT', 'FIN_WAIT_2') GROUP BY 1, 2;
+
 -- the server's CLOSE_WAIT count never falls
 WITH s AS (
   SELECT run_id, t_ns, count,
@@ -45,9 +64,7 @@ SELECT count(*) = 0, count(*) AS falls, min(t_ns) AS first_fall_ns
 -- seed have the same CLOSE_WAIT count at every sample, whatever
 -- tcp.fin_wait2 is
 WITH pt AS (
-  SELECT r.run_id, r.seed FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-   WHERE r.status = 'done' AND r.run_id BETWEEN :first AND :last)
+  SELECT run_id, seed FROM cl_runs WHERE run_id BETWEEN :first AND :last)
 SELECT min(v.count) = max(v.count) AND count(DISTINCT v.run_id) >= 2,
        pt.seed, v.t_ns, min(v.count), max(v.count)
   FROM pt JOIN v_states_over_time v ON v.run_id = pt.run_id
@@ -59,16 +76,10 @@ SELECT min(v.count) = max(v.count) AND count(DISTINCT v.run_id) >= 2,
 -- count is the server's CLOSE_WAIT count, less at most 5 whose FIN the
 -- server has not acknowledged yet (it delays that ACK: 45 ms in all)
 WITH pt AS (
-  SELECT r.run_id FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-   WHERE r.status = 'done' AND r.run_id BETWEEN :first AND :last
-     AND CAST(rtrim(f.value, 's') AS REAL) = 0),
+  SELECT run_id FROM cl_runs
+   WHERE run_id BETWEEN :first AND :last AND t_s = 0),
 s AS (
-  SELECT v.run_id, v.t_ns,
-         sum(CASE WHEN v.state = 'CLOSE_WAIT' THEN v.count END) AS cw,
-         sum(CASE WHEN v.state = 'FIN_WAIT_2' THEN v.count END) AS fw
-    FROM v_states_over_time v JOIN pt USING (run_id)
-   WHERE v.state IN ('CLOSE_WAIT', 'FIN_WAIT_2') GROUP BY 1, 2)
+  SELECT run_id, t_ns, cw, fw FROM cl_states JOIN pt USING (run_id))
 SELECT cw - fw BETWEEN 0 AND 5
        AND (SELECT count(*) FROM connections c WHERE c.run_id = s.run_id
                AND c.kind = 'active'
@@ -81,11 +92,8 @@ SELECT cw - fw BETWEEN 0 AND 5
 -- tcp.fin_wait2 after entering it, by the timer ("FIN_WAIT_2 timeout",
 -- the orphan closed with ETIMEDOUT)
 WITH pt AS (
-  SELECT r.run_id, CAST(rtrim(f.value, 's') AS REAL) * 1e9 AS t_ns
-    FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-   WHERE r.status = 'done' AND r.run_id BETWEEN :first AND :last
-     AND CAST(rtrim(f.value, 's') AS REAL) > 0),
+  SELECT run_id, t_s * 1e9 AS t_ns FROM cl_runs
+   WHERE run_id BETWEEN :first AND :last AND t_s > 0),
 fw AS (
   SELECT c.run_id, c.conn_id, c.error,
          (SELECT t_ns FROM transitions x WHERE x.run_id = c.run_id
@@ -106,21 +114,15 @@ SELECT count(*) > 100 AND sum(fw.t_out - fw.t_in = pt.t_ns
 -- Poisson count of mean rate x T, within 4 standard deviations), while
 -- CLOSE_WAIT grows past it; T after the stop it is 0 to the end
 WITH pt AS (
-  SELECT r.run_id, CAST(rtrim(f.value, 's') AS REAL) AS t_s,
+  SELECT c.run_id, c.t_s,
          CAST(rtrim(w.value, '/s') AS REAL) AS rate,
          CAST(rtrim(s.value, 's') AS REAL) AS stop_s
-    FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-    JOIN params w ON w.run_id = r.run_id AND w.key = 'workload.client.rate'
-    JOIN params s ON s.run_id = r.run_id AND s.key = 'workload.client.stop'
-   WHERE r.status = 'done' AND r.run_id BETWEEN :first AND :last
-     AND CAST(rtrim(f.value, 's') AS REAL) > 0),
+    FROM cl_runs c
+    JOIN params w ON w.run_id = c.run_id AND w.key = 'workload.client.rate'
+    JOIN params s ON s.run_id = c.run_id AND s.key = 'workload.client.stop'
+   WHERE c.run_id BETWEEN :first AND :last AND c.t_s > 0),
 s AS (
-  SELECT v.run_id, v.t_ns / 1e9 AS t,
-         sum(CASE WHEN v.state = 'CLOSE_WAIT' THEN v.count END) AS cw,
-         sum(CASE WHEN v.state = 'FIN_WAIT_2' THEN v.count END) AS fw
-    FROM v_states_over_time v JOIN pt USING (run_id)
-   WHERE v.state IN ('CLOSE_WAIT', 'FIN_WAIT_2') GROUP BY 1, 2)
+  SELECT run_id, t_ns / 1e9 AS t, cw, fw FROM cl_states JOIN pt USING (run_id))
 SELECT CASE WHEN s.t BETWEEN pt.t_s AND pt.stop_s
               THEN abs(s.fw - pt.rate * pt.t_s) <= 4 * sqrt(pt.rate * pt.t_s)
             WHEN s.t > pt.stop_s + pt.t_s THEN s.fw = 0

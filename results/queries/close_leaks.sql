@@ -5,6 +5,15 @@
 -- the counts are the conns.<STATE> samples (v_states_over_time): the
 -- server holds the CLOSE_WAIT connections, the client the FIN_WAIT_2 ones.
 
+-- cl_runs, shared by the two tables below (a temporary view: it lasts as
+-- long as the sqlite3 session): each done run and its FIN_WAIT_2 timeout
+-- t_s.
+CREATE TEMP VIEW cl_runs AS
+  SELECT r.run_id, CAST(rtrim(f.value, 's') AS REAL) AS t_s
+    FROM runs r
+    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
+   WHERE r.status = 'done';
+
 -- Table 1: per FIN_WAIT_2 timeout T, over the point's runs (mean, and
 -- lowest-highest run where it varies): the connections of a run; the
 -- server's CLOSE_WAIT when the client stops connecting and at the end of
@@ -13,15 +22,13 @@
 -- law: rate x T) and its highest sample; how long each client connection
 -- stayed in FIN_WAIT_2 (from the transitions).
 WITH pt(run_id, t_s, rate, stop_s, end_s) AS (
-  SELECT r.run_id, CAST(rtrim(f.value, 's') AS REAL),
+  SELECT c.run_id, c.t_s,
          CAST(rtrim(w.value, '/s') AS REAL), CAST(rtrim(s.value, 's') AS REAL),
          CAST(rtrim(d.value, 's') AS REAL)
-    FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-    JOIN params w ON w.run_id = r.run_id AND w.key = 'workload.client.rate'
-    JOIN params s ON s.run_id = r.run_id AND s.key = 'workload.client.stop'
-    JOIN params d ON d.run_id = r.run_id AND d.key = 'run.duration'
-   WHERE r.status = 'done'),
+    FROM cl_runs c
+    JOIN params w ON w.run_id = c.run_id AND w.key = 'workload.client.rate'
+    JOIN params s ON s.run_id = c.run_id AND s.key = 'workload.client.stop'
+    JOIN params d ON d.run_id = c.run_id AND d.key = 'run.duration'),
 st(run_id, t, cw, fw) AS (
   SELECT v.run_id, v.t_ns / 1e9,
          sum(CASE WHEN v.state = 'CLOSE_WAIT' THEN v.count END),
@@ -70,10 +77,7 @@ SELECT CASE WHEN t_s = 0 THEN 'off' ELSE printf('%gs', t_s) END AS fin_wait2,
 
 -- Table 2: counts over time, every 60 s, mean over each point's runs:
 -- the server's CLOSE_WAIT and the client's FIN_WAIT_2, per timeout.
-WITH pt(run_id, t_s) AS (
-  SELECT r.run_id, CAST(rtrim(f.value, 's') AS REAL) FROM runs r
-    JOIN params f ON f.run_id = r.run_id AND f.key = 'tcp.fin_wait2'
-   WHERE r.status = 'done'),
+WITH pt(run_id, t_s) AS (SELECT run_id, t_s FROM cl_runs),
 st(t_s, t, state, n) AS (
   SELECT pt.t_s, v.t_ns / 1000000000, v.state, avg(v.count)
     FROM v_states_over_time v JOIN pt USING (run_id)

@@ -8,6 +8,27 @@
 --     share of connects established by T_S seconds after the connect
 --     (each instant of the model or of a connect, plus one round trip).
 -- The model is the one of handshake_loss.sql.
+
+-- Used by the statement at the end: temporary views (they last as long
+-- as the sqlite3 session; the database is not written).
+-- hl_prof: per profile, the SYNs the client sends (nsyn), when it gives
+-- up (giveup, s after the connect) and how long the server keeps a
+-- half-open entry (life, s).
+CREATE TEMP VIEW hl_prof(profile, nsyn, giveup, life) AS VALUES
+  ('linux', 11, 131, 63), ('bsd', 3, 75, 1000000);
+
+-- hl_runs: profile and loss p of each done run of the sweep.
+CREATE TEMP VIEW hl_runs(run_id, profile, p) AS
+  SELECT r.run_id, r.profile,
+         CAST(rtrim(substr(v.value, 6), '%') AS REAL) / 100
+    FROM runs r JOIN params v
+      ON v.run_id = r.run_id AND v.key = 'fault.lossy.params'
+   WHERE r.status = 'done' AND r.run_id > 0;
+
+-- hl_model: the model's probability of each establishment instant
+-- (seconds after the connect, less one round trip; NULL: the connect
+-- fails), per profile and loss p of the done runs.
+CREATE TEMP VIEW hl_model(profile, p, instant, prob) AS
 WITH RECURSIVE
 -- The model. The client sends SYN k at sched.s (seconds after connect)
 -- and gives up at prof.giveup. Every SYN and every SYN-ACK is lost
@@ -26,8 +47,7 @@ sched(profile, k, s) AS (VALUES
   ('linux', 4, 4), ('linux', 5, 5), ('linux', 6, 7), ('linux', 7, 11),
   ('linux', 8, 19), ('linux', 9, 35), ('linux', 10, 67),
   ('bsd', 0, 0), ('bsd', 1, 6), ('bsd', 2, 30)),
-prof(profile, nsyn, giveup, life) AS (VALUES
-  ('linux', 11, 131, 63), ('bsd', 3, 75, 1000000)),
+prof(profile, nsyn, giveup, life) AS (SELECT * FROM hl_prof),
 rtx(profile, r) AS (VALUES
   ('linux', 1), ('linux', 3), ('linux', 7), ('linux', 15), ('linux', 31),
   ('bsd', 6), ('bsd', 18), ('bsd', 42), ('bsd', 90)),
@@ -72,38 +92,38 @@ terms(profile, n, t, before, c, w) AS (
     FROM arrived a LEFT JOIN (SELECT profile, mask, sum(c) AS total
                                 FROM at_t GROUP BY 1, 2) m
       ON m.profile = a.profile AND m.mask = a.mask
-   GROUP BY 1, 2, 3, 4, 5),
--- The runs: profile and loss p of each done run of the sweep.
-pt(run_id, profile, p) AS (
-  SELECT r.run_id, r.profile,
-         CAST(rtrim(substr(v.value, 6), '%') AS REAL) / 100
-    FROM runs r JOIN params v
-      ON v.run_id = r.run_id AND v.key = 'fault.lossy.params'
-   WHERE r.status = 'done' AND r.run_id > 0),
-model(profile, p, instant, prob) AS MATERIALIZED (
-  SELECT q.profile, q.p, m.t,
-         sum(m.w * pow(1 - q.p, m.n) * pow(q.p, f.nsyn - m.n + m.before)
-             * CASE WHEN m.t IS NULL THEN 1 ELSE 1 - pow(q.p, m.c) END)
-    FROM (SELECT DISTINCT profile, p FROM pt) q
-    JOIN prof f ON f.profile = q.profile
-    JOIN terms m ON m.profile = q.profile
-   GROUP BY 1, 2, 3),
--- Measured: each connect's instant, its establishment time less one
--- round trip (`base`, the quickest establishment of the profile) rounded
--- to the second; NULL for a connect that failed.
-base(profile, ns) AS (
-  SELECT pt.profile, min(e.establish_ns) FROM pt
+   GROUP BY 1, 2, 3, 4, 5)
+SELECT q.profile, q.p, m.t,
+       sum(m.w * pow(1 - q.p, m.n) * pow(q.p, f.nsyn - m.n + m.before)
+           * CASE WHEN m.t IS NULL THEN 1 ELSE 1 - pow(q.p, m.c) END)
+  FROM (SELECT DISTINCT profile, p FROM hl_runs) q
+  JOIN prof f ON f.profile = q.profile
+  JOIN terms m ON m.profile = q.profile
+ GROUP BY 1, 2, 3;
+
+-- Measured: each connect's instant (hl_conn), its establishment time
+-- less one round trip (hl_base: the quickest establishment of the
+-- profile) rounded to the second; NULL for a connect that failed.
+CREATE TEMP VIEW hl_base(profile, ns) AS
+  SELECT pt.profile, min(e.establish_ns) FROM hl_runs pt
     JOIN v_establishment e ON e.run_id = pt.run_id AND e.kind = 'active'
-   GROUP BY 1),
-conn(run_id, profile, p, instant, dev_ns, base_ns) AS MATERIALIZED (
+   GROUP BY 1;
+
+CREATE TEMP VIEW hl_conn(run_id, profile, p, instant, dev_ns, base_ns) AS
   SELECT pt.run_id, pt.profile, pt.p,
          (c.established_ns - c.opened_ns - b.ns + 500000000) / 1000000000,
          abs(c.established_ns - c.opened_ns - b.ns
              - (c.established_ns - c.opened_ns - b.ns + 500000000)
                / 1000000000 * 1000000000),
          b.ns
-    FROM pt JOIN connections c ON c.run_id = pt.run_id AND c.kind = 'active'
-    JOIN base b ON b.profile = pt.profile),
+    FROM hl_runs pt JOIN connections c ON c.run_id = pt.run_id AND c.kind = 'active'
+    JOIN hl_base b ON b.profile = pt.profile;
+
+-- The rows: `fail` ones, then `cdf` ones.
+WITH prof AS (SELECT * FROM hl_prof),
+base AS (SELECT * FROM hl_base),
+model AS MATERIALIZED (SELECT * FROM hl_model),
+conn AS MATERIALIZED (SELECT * FROM hl_conn),
 meas(profile, p, n, failed) AS (
   SELECT profile, p, count(*), sum(instant IS NULL) FROM conn GROUP BY 1, 2),
 steps(profile, p, instant) AS (

@@ -11,6 +11,22 @@
 -- ports (port_hi - port_lo + 1); tw_s: TIME_WAIT length measured (the
 -- mean of the stays that ended by the 2MSL timer); crit_rate = R / tw_s.
 
+-- pe_twn, shared by the two queries below: the TIME_WAIT count n on
+-- each host (node) at each transition into or out of TIME_WAIT and at
+-- each conns.TIME_WAIT sample (d NULL).
+CREATE TEMP VIEW pe_twn AS
+WITH tw AS MATERIALIZED (
+  SELECT run_id, node, t_ns, idx, CASE WHEN to_state = 'TIME_WAIT' THEN 1 ELSE -1 END AS d
+    FROM transitions WHERE (to_state = 'TIME_WAIT') <> (from_state = 'TIME_WAIT')
+  UNION ALL
+  SELECT s.run_id, h.node, s.t_ns, 9223372036854775807, NULL
+    FROM samples s JOIN hosts h ON h.run_id = s.run_id AND h.kind = 'host'
+   WHERE s.name = 'conns.TIME_WAIT')
+SELECT run_id, node, t_ns, d,
+       sum(coalesce(d, 0)) OVER (PARTITION BY run_id, node ORDER BY t_ns, idx
+                                 ROWS UNBOUNDED PRECEDING) AS n
+  FROM tw;
+
 -- Per run: the rate, the ports, the TIME_WAIT length, the critical rate;
 -- connects attempted, refused with EADDRNOTAVAIL, established, and
 -- delayed by more than 500 ms (a SYN retransmitted); the largest
@@ -54,22 +70,10 @@ ev AS MATERIALIZED (
 slow AS MATERIALIZED (
   SELECT run_id, sum(established_ns - opened_ns > 500000000) AS delayed
     FROM connections WHERE kind = 'active' GROUP BY run_id),
-tw AS MATERIALIZED (
-  SELECT run_id, node, t_ns, idx, CASE WHEN to_state = 'TIME_WAIT' THEN 1 ELSE -1 END AS d
-    FROM transitions WHERE (to_state = 'TIME_WAIT') <> (from_state = 'TIME_WAIT')
-  UNION ALL
-  SELECT s.run_id, h.node, s.t_ns, 9223372036854775807, NULL
-    FROM samples s JOIN hosts h ON h.run_id = s.run_id AND h.kind = 'host'
-   WHERE s.name = 'conns.TIME_WAIT'),
-twn AS MATERIALIZED (
-  SELECT run_id, node, t_ns, d,
-         sum(coalesce(d, 0)) OVER (PARTITION BY run_id, node ORDER BY t_ns, idx
-                                   ROWS UNBOUNDED PRECEDING) AS n
-    FROM tw),
 twmax AS MATERIALIZED (
   SELECT t.run_id, max(CASE WHEN h.name = 'client' THEN t.n END) AS tw_client,
          max(CASE WHEN h.name = 'server' THEN t.n END) AS tw_server
-    FROM twn t JOIN hosts h ON h.run_id = t.run_id AND h.node = t.node
+    FROM pe_twn t JOIN hosts h ON h.run_id = t.run_id AND h.node = t.node
    WHERE t.d IS NULL GROUP BY t.run_id)
 SELECT pt.run_id, pt.variant, pt.rate, pt.nports AS R, round(twx.tw_s, 2) AS tw_s,
        round(pt.nports / twx.tw_s, 3) AS crit_rate,
@@ -82,19 +86,7 @@ SELECT pt.run_id, pt.variant, pt.rate, pt.nports AS R, round(twx.tw_s, 2) AS tw_
 
 -- TIME_WAIT over time on each end: one row per run, host and sampling
 -- instant (every second), for the plot (results/plots/port_exhaustion.gp).
-WITH tw AS MATERIALIZED (
-  SELECT run_id, node, t_ns, idx, CASE WHEN to_state = 'TIME_WAIT' THEN 1 ELSE -1 END AS d
-    FROM transitions WHERE (to_state = 'TIME_WAIT') <> (from_state = 'TIME_WAIT')
-  UNION ALL
-  SELECT s.run_id, h.node, s.t_ns, 9223372036854775807, NULL
-    FROM samples s JOIN hosts h ON h.run_id = s.run_id AND h.kind = 'host'
-   WHERE s.name = 'conns.TIME_WAIT'),
-twn AS (
-  SELECT run_id, node, t_ns, d,
-         sum(coalesce(d, 0)) OVER (PARTITION BY run_id, node ORDER BY t_ns, idx
-                                   ROWS UNBOUNDED PRECEDING) AS n
-    FROM tw)
 SELECT t.run_id, h.name AS host, t.t_ns / 1e9 AS t_s, t.n AS time_wait
-  FROM twn t JOIN hosts h ON h.run_id = t.run_id AND h.node = t.node
+  FROM pe_twn t JOIN hosts h ON h.run_id = t.run_id AND h.node = t.node
  WHERE t.d IS NULL
  ORDER BY t.run_id, h.name, t.t_ns;

@@ -4,6 +4,16 @@
 SELECT status = 'done', run_id, status FROM runs
  WHERE run_id BETWEEN :first AND :last;
 
+-- Shared by the checks below (views take no :first/:last: each check
+-- keeps the runs checked with run_id BETWEEN :first AND :last).
+-- qt_runs: each run's quiet time, ISN generator and reboot delay.
+CREATE TEMP VIEW qt_runs AS
+  SELECT r.run_id,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'fault.reboot.delay') AS delay
+    FROM runs r;
+
 -- with quiet time on, no segment of the server's first incarnation is
 -- accepted, whatever the ISN generator: every hold (at most 29 s) ends
 -- before the MSL (30 s) of silence after the boot does
@@ -17,21 +27,14 @@ SELECT m.value = 0, m.run_id, p.value, m.value
 -- run whose clients reconnect while old segments are still parked
 -- (reboot delay 2 s: connected at 12.5 s, holds end by 39 s)
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'fault.reboot.delay') AS delay
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last)
+  SELECT run_id, quiet, isn, delay FROM qt_runs WHERE run_id BETWEEN :first AND :last)
 SELECT m.value > 0, pt.run_id, pt.isn, pt.delay, m.value
   FROM pt JOIN metrics m ON m.run_id = pt.run_id AND m.name = 'segs.stale_old_boot'
  WHERE pt.quiet = 'off' AND pt.isn IN ('clock', 'constant') AND pt.delay = '2s';
 
 -- ... and such runs were checked, for both weak generators
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last)
+  SELECT run_id, quiet, isn FROM qt_runs WHERE run_id BETWEEN :first AND :last)
 SELECT count(DISTINCT pt.isn) = 2 AND min(m.value) > 0, count(*), group_concat(DISTINCT pt.isn)
   FROM pt JOIN metrics m ON m.run_id = pt.run_id AND m.name = 'segs.stale_old_boot'
  WHERE pt.quiet = 'off' AND pt.isn IN ('clock', 'constant') AND m.value > 0;
@@ -48,9 +51,7 @@ SELECT m.value = 0, m.run_id, p.value, m.value
 -- set-up: every new connection (opened after the crash) is established;
 -- with quiet time on not before boot + MSL (30 s), without it before
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last),
+  SELECT run_id, quiet FROM qt_runs WHERE run_id BETWEEN :first AND :last),
 he AS (
   SELECT run_id, min(CASE WHEN event = 'poweroff' THEN t_ns END) AS off_ns,
          min(CASE WHEN event = 'boot' THEN t_ns END) AS boot_ns

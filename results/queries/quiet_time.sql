@@ -4,6 +4,16 @@
 --
 --   sqlite3 -header -column quiet.db < results/queries/quiet_time.sql
 --
+-- qt_runs, shared by the two queries below (a temporary view: it lasts
+-- as long as the sqlite3 session): each done run's quiet time, ISN
+-- generator and reboot delay.
+CREATE TEMP VIEW qt_runs AS
+  SELECT r.run_id,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'fault.reboot.delay') AS delay
+    FROM runs r WHERE r.status = 'done';
+
 -- Per point (quiet time, ISN generator, reboot delay), averaged over its
 -- replications: the segments of the server's first incarnation that the
 -- clients' new connections accepted (metric segs.stale_old_boot: sent
@@ -12,12 +22,7 @@
 -- the crash) that reached ESTABLISHED and their set-up time, from the
 -- connect at 10.5 s; and quiet_cost_s, the mean set-up time minus that
 -- of the same point without quiet time: the delay quiet time causes.
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'fault.reboot.delay') AS delay
-    FROM runs r WHERE r.status = 'done'),
+WITH pt AS (SELECT * FROM qt_runs),
 q AS (
   SELECT * FROM pt WHERE quiet IS NOT NULL AND isn IS NOT NULL AND delay IS NOT NULL),
 off AS (
@@ -55,12 +60,7 @@ SELECT a.quiet, a.isn, a.delay, a.runs, round(a.stale_segs, 1) AS stale_segs,
 -- the recorder wrote (one per segment; level transitions and up) by the
 -- reason it gave, and the time of the last one (it comes before the end
 -- of the last hold: crash + 29 s).
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.quiet_time') AS quiet,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'fault.reboot.delay') AS delay
-    FROM runs r WHERE r.status = 'done')
+WITH pt AS (SELECT * FROM qt_runs)
 SELECT pt.quiet, pt.isn, pt.delay, substr(a.detail, instr(a.detail, ': ') + 2) AS reason,
        count(*) AS events, round(min(a.t_ns) / 1e9, 3) AS first_s, round(max(a.t_ns) / 1e9, 3) AS last_s
   FROM pt JOIN app_events a ON a.run_id = pt.run_id AND a.what = 'stale_accepted'

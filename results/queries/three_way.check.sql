@@ -4,11 +4,18 @@
 SELECT status = 'done', run_id, status FROM runs
  WHERE run_id BETWEEN :first AND :last;
 
+-- Shared by the checks below (views take no :first/:last: each check
+-- keeps the runs checked with run_id BETWEEN :first AND :last).
+-- hs_runs: the runs of the sweep and their handshake (two_way_handshake
+-- off or on).
+CREATE TEMP VIEW hs_runs AS
+  SELECT r.run_id, p.value AS two_way
+    FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake';
+
 -- old duplicate SYNs reached the server in every run (SYNs of client
 -- connections that had ended), so that what follows is not vacuous
 WITH pt AS (
-  SELECT r.run_id FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake'
-   WHERE r.run_id BETWEEN :first AND :last)
+  SELECT run_id FROM hs_runs WHERE run_id BETWEEN :first AND :last)
 SELECT count(a.idx) > 0, pt.run_id, count(a.idx)
   FROM pt LEFT JOIN app_events a ON a.run_id = pt.run_id AND a.what = 'stale_accepted'
    AND a.detail LIKE 'S %' AND a.detail LIKE '%sender gone'
@@ -20,8 +27,7 @@ SELECT count(a.idx) > 0, pt.run_id, count(a.idx)
 -- the connections table (no client connection with the reversed
 -- endpoints and ISS = its IRS alive when the SYN came)
 WITH pt AS (
-  SELECT r.run_id FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake'
-   WHERE r.run_id BETWEEN :first AND :last)
+  SELECT run_id FROM hs_runs WHERE run_id BETWEEN :first AND :last)
 SELECT EXISTS (SELECT 1 FROM app_events o WHERE o.run_id = c.run_id AND o.node = c.node AND o.conn_id = c.conn_id
                   AND o.what = 'stale_accepted' AND o.detail LIKE 'S %')
        = NOT EXISTS (SELECT 1 FROM connections a WHERE a.run_id = c.run_id AND a.kind = 'active'
@@ -44,8 +50,7 @@ SELECT count(o.idx) = 0, p.run_id, count(o.idx)
 -- at least one; each ends only by the client's RST or is still open when
 -- the run ends (nothing else tells the server)
 WITH pt AS (
-  SELECT r.run_id FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake'
-   WHERE r.run_id BETWEEN :first AND :last AND p.value = 'on')
+  SELECT run_id FROM hs_runs WHERE run_id BETWEEN :first AND :last AND two_way = 'on')
 SELECT count(*) > 0 AND sum(c.established_ns IS NOT NULL) = count(*)
        AND sum(c.error IS 'ECONNRESET' OR c.closed_ns IS NULL) = count(*),
        pt.run_id, count(*), sum(c.established_ns IS NOT NULL), sum(c.error IS 'ECONNRESET'), sum(c.closed_ns IS NULL)
@@ -58,8 +63,7 @@ SELECT count(*) > 0 AND sum(c.established_ns IS NOT NULL) = count(*)
 -- (client6..client10, 10.1.0.6-10, off from 25 s) is still ESTABLISHED
 -- when the run ends: the server waits in vain
 WITH pt AS (
-  SELECT r.run_id FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake'
-   WHERE r.run_id BETWEEN :first AND :last AND p.value = 'on')
+  SELECT run_id FROM hs_runs WHERE run_id BETWEEN :first AND :last AND two_way = 'on')
 SELECT c.closed_ns IS NULL AND c.final_state = 'ESTABLISHED', c.run_id, c.conn_id, c.remote, c.opened_ns, c.closed_ns
   FROM pt JOIN app_events o ON o.run_id = pt.run_id AND o.what = 'stale_accepted' AND o.detail LIKE 'S %'
   JOIN connections c ON c.run_id = o.run_id AND c.node = o.node AND c.conn_id = o.conn_id

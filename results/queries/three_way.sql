@@ -4,6 +4,15 @@
 --
 --   sqlite3 -header -column three.db < results/queries/three_way.sql
 --
+-- hs_runs, shared by the two queries below (a temporary view: it lasts
+-- as long as the sqlite3 session): each done run's handshake
+-- (two_way_handshake off or on) and its end (the last sample).
+CREATE TEMP VIEW hs_runs AS
+  SELECT r.run_id,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake') AS two_way,
+         (SELECT max(t_ns) FROM samples s WHERE s.run_id = r.run_id) AS end_ns
+    FROM runs r WHERE r.status = 'done';
+
 -- A server connection "no client asked for" is one whose SYN came from a
 -- client connection that no longer existed: an old duplicate. The
 -- recorder marks such a SYN with an app_events row 'stale_accepted'
@@ -19,11 +28,7 @@
 -- held (ESTABLISHED to closed, or to the end of the run); and, for the
 -- old SYNs that did not make a connection, the seconds their half-open
 -- entries lived (SYN_RCVD, never handed to the application).
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake') AS two_way,
-         (SELECT max(t_ns) FROM samples s WHERE s.run_id = r.run_id) AS end_ns
-    FROM runs r WHERE r.status = 'done'),
+WITH pt AS (SELECT run_id, two_way, end_ns FROM hs_runs),
 q AS (SELECT * FROM pt WHERE two_way IS NOT NULL),
 old AS MATERIALIZED (
   SELECT a.run_id, a.node, a.conn_id FROM app_events a
@@ -63,10 +68,7 @@ SELECT CASE two_way WHEN 'off' THEN 'three-way' ELSE 'two-way' END AS handshake,
 -- The phantoms one by one (two-way runs): when the old SYN came, how long
 -- it had been parked (its client connection's first SYN), the client
 -- host, and how the server connection ended.
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.two_way_handshake') AS two_way
-    FROM runs r WHERE r.status = 'done')
+WITH pt AS (SELECT run_id, two_way FROM hs_runs)
 SELECT pt.run_id, c.conn_id, c.remote, round(c.opened_ns / 1e9, 3) AS syn_at_s,
        round((c.opened_ns - a.opened_ns) / 1e9, 3) AS parked_s,
        coalesce(c.error, CASE WHEN c.closed_ns IS NULL THEN 'open at end' ELSE 'closed' END) AS ended,

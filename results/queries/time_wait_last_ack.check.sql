@@ -4,6 +4,17 @@
 SELECT status = 'done', run_id, status FROM runs
  WHERE run_id BETWEEN :first AND :last;
 
+-- Shared by the checks below (views take no :first/:last: each check
+-- keeps the runs checked with run_id BETWEEN :first AND :last).
+-- twl_runs: each run's ISN generator, TIME_WAIT length and the loss p
+-- (in percent, as written) of the ACKs sent in TIME_WAIT.
+CREATE TEMP VIEW twl_runs AS
+  SELECT r.run_id,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
+    FROM runs r;
+
 -- the fault drops no ACK when p = 0, and some when p > 0 (linux ISNs:
 -- hundreds of closes per run)
 SELECT (p.value = '0') = (m.value = 0), m.run_id, p.value, m.value
@@ -20,11 +31,8 @@ SELECT (p.value = '0') = (m.value = 0), m.run_id, p.value, m.value
 -- with constant ISNs the pair hangs after a few incarnations, too few
 -- closes to count)
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         CAST((SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS INTEGER) AS p
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last),
+  SELECT run_id, isn, tw, CAST(p AS INTEGER) AS p FROM twl_runs
+   WHERE run_id BETWEEN :first AND :last),
 la AS MATERIALIZED (SELECT DISTINCT run_id, conn_id FROM transitions WHERE to_state = 'LAST_ACK')
 SELECT 100.0 * sum(c.error IS NOT NULL) / count(*) >= 0.8 * pt.p,
        pt.isn, pt.tw, pt.p, count(*), sum(c.error IS NOT NULL)
@@ -50,11 +58,8 @@ SELECT 100.0 * sum(c.error IS NOT NULL) / count(*) >= 0.8 * pt.p,
 -- p^3 or p.
 WITH RECURSIVE
 pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         CAST((SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS INTEGER) AS p
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last),
+  SELECT run_id, isn, tw, CAST(p AS INTEGER) AS p FROM twl_runs
+   WHERE run_id BETWEEN :first AND :last),
 la AS MATERIALIZED (SELECT DISTINCT run_id, conn_id FROM transitions WHERE to_state = 'LAST_ACK'),
 sh AS (
   SELECT pt.tw, pt.p, count(*) AS n, sum(c.error IS NOT NULL) AS bad,
@@ -85,10 +90,8 @@ SELECT (w.bad <= w.n * m.q + 1
 -- with no ACK lost and TIME_WAIT of MSL or more, every passive close is
 -- clean
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last),
+  SELECT run_id, tw, p FROM twl_runs
+   WHERE run_id BETWEEN :first AND :last),
 la AS MATERIALIZED (SELECT DISTINCT run_id, conn_id FROM transitions WHERE to_state = 'LAST_ACK')
 SELECT sum(c.error IS NOT NULL) = 0 AND count(*) > 0, pt.run_id, pt.tw, count(*), sum(c.error IS NOT NULL)
   FROM pt JOIN la USING (run_id)
@@ -103,10 +106,8 @@ SELECT sum(c.error IS NOT NULL) = 0 AND count(*) > 0, pt.run_id, pt.tw, count(*)
 -- ISNs with TIME_WAIT of MSL, where a reply to an old duplicate, sent up
 -- to MSL after it, can outlive a 1 s TIME_WAIT.)
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last)
+  SELECT run_id, isn, tw FROM twl_runs
+   WHERE run_id BETWEEN :first AND :last)
 SELECT CASE WHEN pt.isn = 'constant' AND pt.tw = '0' THEN m.value > 0 ELSE m.value = 0 END,
        pt.run_id, pt.isn, pt.tw, m.value
   FROM pt JOIN metrics m ON m.run_id = pt.run_id AND m.name = 'segs.stale_accepted'
@@ -120,10 +121,8 @@ SELECT CASE WHEN pt.isn = 'constant' AND pt.tw = '0' THEN m.value > 0 ELSE m.val
 -- window past them first. Per incarnation, fewer than a tenth as many as
 -- with constant ISNs (which accept some in every run).
 WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw
-    FROM runs r WHERE r.run_id BETWEEN :first AND :last),
+  SELECT run_id, isn, tw FROM twl_runs
+   WHERE run_id BETWEEN :first AND :last),
 per AS (
   SELECT pt.isn, total(m.value) AS stale,
          (SELECT count(*) FROM connections c JOIN pt p2 ON p2.run_id = c.run_id

@@ -4,6 +4,17 @@
 --
 --   sqlite3 -header -column tw.db < results/queries/time_wait_last_ack.sql
 --
+-- twl_runs, shared by the three queries below (a temporary view: it
+-- lasts as long as the sqlite3 session): each done run's ISN generator,
+-- TIME_WAIT length and the loss p (in percent) of the ACKs sent in
+-- TIME_WAIT.
+CREATE TEMP VIEW twl_runs AS
+  SELECT r.run_id,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
+         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
+    FROM runs r WHERE r.status = 'done';
+
 -- Per point (TIME_WAIT length, probability p that an ACK sent in
 -- TIME_WAIT is lost), over its replications: the server's connections
 -- that reached LAST_ACK (the passive closes), how they ended (clean,
@@ -14,12 +25,7 @@
 -- connections (incarnations) and those hung: still ESTABLISHED at the
 -- end, established in the first half of the run (an old ACK told the
 -- server its data had arrived, so neither side sends again).
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
-    FROM runs r WHERE r.status = 'done'),
+WITH pt AS (SELECT * FROM twl_runs),
 q AS (SELECT * FROM pt WHERE tw IS NOT NULL AND p IS NOT NULL),
 la AS MATERIALIZED (
   SELECT DISTINCT run_id, conn_id FROM transitions WHERE to_state = 'LAST_ACK'),
@@ -58,12 +64,7 @@ SELECT q.isn, q.tw, q.p AS p_pct, count(*) AS runs, sum(mv.incarnations) AS inca
 
 -- What ended the passive closes that did not end cleanly: the cause of
 -- the server's last transition, per point.
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
-    FROM runs r WHERE r.status = 'done')
+WITH pt AS (SELECT * FROM twl_runs)
 SELECT pt.isn, pt.tw, pt.p AS p_pct, t.from_state, t.cause, count(*) AS n
   FROM pt JOIN transitions t ON t.run_id = pt.run_id AND t.from_state = 'LAST_ACK'
  WHERE pt.tw IS NOT NULL AND t.cause <> 'rcv ACK of FIN'
@@ -71,12 +72,7 @@ SELECT pt.isn, pt.tw, pt.p AS p_pct, t.from_state, t.cause, count(*) AS n
  ORDER BY pt.isn DESC, CAST(rtrim(pt.tw, 'ms') AS REAL), CAST(pt.p AS INTEGER), n DESC;
 
 -- The stale segments by the reason the recorder gave and their flags.
-WITH pt AS (
-  SELECT r.run_id,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.isn') AS isn,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.time_wait') AS tw,
-         (SELECT value FROM params p WHERE p.run_id = r.run_id AND p.key = 'tcp.fault_tw_ack_loss') AS p
-    FROM runs r WHERE r.status = 'done')
+WITH pt AS (SELECT * FROM twl_runs)
 SELECT pt.isn, pt.tw, pt.p AS p_pct, h.name AS receiver,
        substr(a.detail, 1, instr(a.detail, ' ') - 1) AS flags,
        substr(a.detail, instr(a.detail, ': ') + 2) AS reason, count(*) AS n
