@@ -18,28 +18,16 @@ static char g_db[512];
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_db, sizeof g_db, "%s/tcpsim-check-%ld.db",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  char *out;
+  tsup_tmp_path(g_db, sizeof g_db, "tcpsim-check", ".db");
   /* two runs of the handshake example: seeds 1 and 2 */
-  int rc = tsup_run_tcpsim(&out, "run", "experiments/handshake.ini", "--db",
-                           g_db, "--set", "sweep.run.seed=1,2", NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("run", "experiments/handshake.ini", "--db", g_db,
+                     "--set", "sweep.run.seed=1,2", NULL);
 }
 
 static int teardown(void **state)
 {
   (void)state;
-  char p[600];
-  unlink(g_db);
-  snprintf(p, sizeof p, "%s-wal", g_db);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", g_db);
-  unlink(p);
+  tsup_remove_db(g_db);
   return 0;
 }
 

@@ -19,61 +19,39 @@ static char g_db[512];
 #define INI "experiments/close_leaks.ini"
 #define CHECKS "results/queries/close_leaks.check.sql"
 
-static void remove_db(const char *db)
-{
-  char p[700];
-  unlink(db);
-  snprintf(p, sizeof p, "%s-wal", db);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", db);
-  unlink(p);
-}
-
 /* The reduced size stated in experiments/README.md, plus one more --set
  * override (or NULL). */
 static int run_reduced(const char *db, const char *extra)
 {
-  char *out;
-  int rc = tsup_run_tcpsim(
-      &out, "sweep", INI, "--jobs", "2", "--db", db, "--set",
-      "run.duration=120s", "--set", "run.sample=2s", "--set",
-      "workload.client.stop=60s", "--set", "sweep.replications=1", "--set",
-      "sweep.tcp.fin_wait2=0,20s", extra ? "--set" : NULL, extra, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("sweep", INI, "--jobs", "2", "--db", db, "--set",
+                     "run.duration=120s", "--set", "run.sample=2s", "--set",
+                     "workload.client.stop=60s", "--set",
+                     "sweep.replications=1", "--set",
+                     "sweep.tcp.fin_wait2=0,20s", extra ? "--set" : NULL,
+                     extra, NULL);
 }
 
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_db, sizeof g_db, "%s/tcpsim-exp-cl-%ld.db",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  remove_db(g_db);
+  tsup_tmp_path(g_db, sizeof g_db, "tcpsim-exp-cl", ".db");
+  tsup_remove_db(g_db);
   return run_reduced(g_db, NULL);
 }
 
 static int teardown(void **state)
 {
   (void)state;
-  remove_db(g_db);
+  tsup_remove_db(g_db);
   return 0;
 }
 
 static void test_expectations_pass(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check", CHECKS, "--db", g_db, NULL);
-  if (rc != 0)
-    fail_msg("%s", out);
+  char *out = tsup_check_ok(CHECKS, g_db);
   assert_null(strstr(out, "FAIL"));
-  int oks = 0;
-  for (const char *p = out; (p = strstr(p, "ok   ")) != NULL; p++)
-    oks++;
-  assert_int_equal(oks, 8);
+  assert_int_equal(tsup_count(out, "ok   "), 8);
   free(out);
 }
 
@@ -123,11 +101,11 @@ static void test_closing_server_fails(void **state)
   (void)state;
   char db[600];
   snprintf(db, sizeof db, "%s-closing.db", g_db);
-  remove_db(db);
+  tsup_remove_db(db);
   assert_int_equal(run_reduced(db, "workload.server.close=wait"), 0);
   char *out;
   int rc = tsup_run_tcpsim(&out, "check", CHECKS, "--db", db, NULL);
-  remove_db(db);
+  tsup_remove_db(db);
   if (rc != 1)
     fail_msg("expected the checks to fail:\n%s", out);
   assert_non_null(strstr(out, "FAIL " CHECKS ":18 the server leaks"));

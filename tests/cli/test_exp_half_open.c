@@ -24,38 +24,25 @@ static char g_bad[512];
  * --set argument or NULL). */
 static int sweep_keepalive(const char *db, const char *extra)
 {
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "sweep", "experiments/half_open_keepalive.ini",
-                           "--jobs", "2", "--db", db,
-                           "--set", "sweep.tcp.keepidle=20s",
-                           "--set", "sweep.tcp.keepintvl=5s,10s",
-                           "--set", "sweep.tcp.keepcnt=2",
-                           "--set", "run.duration=100s",
-                           extra ? "--set" : NULL, extra, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("sweep", "experiments/half_open_keepalive.ini",
+                     "--jobs", "2", "--db", db,
+                     "--set", "sweep.tcp.keepidle=20s",
+                     "--set", "sweep.tcp.keepintvl=5s,10s",
+                     "--set", "sweep.tcp.keepcnt=2",
+                     "--set", "run.duration=100s",
+                     extra ? "--set" : NULL, extra, NULL);
 }
 
 static int sweep_reboot(const char *db)
 {
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "sweep", "experiments/half_open_reboot.ini",
-                           "--jobs", "2", "--db", db, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("sweep", "experiments/half_open_reboot.ini", "--jobs",
+                     "2", "--db", db, NULL);
 }
 
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/tcpsim-exp-half-open-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(g_dir))
+  if (tsup_tmp_dir(g_dir, sizeof g_dir, "tcpsim-exp-half-open") != 0)
     return -1;
   snprintf(g_db, sizeof g_db, "%s/half_open.db", g_dir);
   snprintf(g_bad, sizeof g_bad, "%s/no_poweroff.db", g_dir);
@@ -75,15 +62,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   (void)state;
-  char p[600];
-  const char *dbs[] = {g_db, g_bad};
-  for (size_t i = 0; i < 2; i++) {
-    unlink(dbs[i]);
-    snprintf(p, sizeof p, "%s-wal", dbs[i]);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbs[i]);
-    unlink(p);
-  }
+  tsup_remove_db(g_db);
+  tsup_remove_db(g_bad);
   rmdir(g_dir);
   return 0;
 }
@@ -103,25 +83,16 @@ static const char *check_status(const char *out, const char *title)
 static void test_expectations_pass(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check", "results/queries/half_open.check.sql",
-                           "--db", g_db, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  assert_int_equal(rc, 0);
+  char *out = tsup_check_ok("results/queries/half_open.check.sql", g_db);
   assert_null(strstr(out, "FAIL"));
   free(out);
   /* The checks find no rows, and so fail, without the part (b) runs. */
-  rc = tsup_run_tcpsim(&out, "check", "results/queries/half_open.check.sql",
-                       "--db", g_db, "--runs", "1-2", NULL);
-  assert_int_equal(rc, 1);
+  out = tsup_check_fails("results/queries/half_open.check.sql", g_db, "1-2");
   assert_non_null(strstr(out, "no rows"));
   assert_string_equal(check_status(out, "(b) keepalive on the server"), "FAIL");
   free(out);
   /* Only the keepalive-off runs of part (b): both settings were not run. */
-  rc = tsup_run_tcpsim(&out, "check", "results/queries/half_open.check.sql",
-                       "--db", g_db, "--runs", "3-4", NULL);
-  assert_int_equal(rc, 1);
+  out = tsup_check_fails("results/queries/half_open.check.sql", g_db, "3-4");
   assert_string_equal(check_status(out, "(b) both settings were run"), "FAIL");
   assert_string_equal(check_status(out, "(b) keepalive on the server"), "ok  ");
   free(out);
@@ -133,10 +104,8 @@ static void test_expectations_pass(void **state)
 static void test_expectations_catch_live_client(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check", "results/queries/half_open.check.sql",
-                           "--db", g_bad, NULL);
-  assert_int_equal(rc, 1);
+  char *out = tsup_check_fails("results/queries/half_open.check.sql", g_bad,
+                               NULL);
   assert_string_equal(check_status(out, "(b) the clients power off"), "FAIL");
   assert_string_equal(check_status(out, "(b) keepalive on the server"), "FAIL");
   assert_non_null(strstr(out, "2 checks failed"));
@@ -247,34 +216,12 @@ static void test_keepalive_numbers(void **state)
                    90000);
 }
 
-/* Render results/plots/SCRIPT on the test database; the PNG must exist
- * and start with the PNG signature. */
-static void render(const char *script, const char *png)
-{
-  char expr[1200], *out;
-  snprintf(expr, sizeof expr, "db='%s'; out='%s/%s'", g_db, g_dir, png);
-  char *const argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
-  int rc = tsup_run(&out, argv);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  assert_int_equal(rc, 0);
-  free(out);
-  char path[600];
-  snprintf(path, sizeof path, "%s/%s", g_dir, png);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  unsigned char sig[4] = {0};
-  assert_int_equal(fread(sig, 1, 4, f), 4);
-  fclose(f);
-  assert_memory_equal(sig, "\x89PNG", 4);
-  unlink(path);
-}
-
 static void test_plots_render(void **state)
 {
   (void)state;
-  render("results/plots/half_open_reboot.gp", "reboot.png");
-  render("results/plots/half_open_keepalive.gp", "keepalive.png");
+  tsup_plot_ok("results/plots/half_open_reboot.gp", g_db, g_dir, "reboot.png");
+  tsup_plot_ok("results/plots/half_open_keepalive.gp", g_db, g_dir,
+               "keepalive.png");
 }
 
 int main(void)

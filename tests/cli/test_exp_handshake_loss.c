@@ -19,63 +19,40 @@ static char g_db[512];
 #define INI "experiments/handshake_loss.ini"
 #define CHECKS "results/queries/handshake_loss.check.sql"
 
-static void remove_db(const char *db)
-{
-  char p[700];
-  unlink(db);
-  snprintf(p, sizeof p, "%s-wal", db);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", db);
-  unlink(p);
-}
-
 /* The reduced size stated in experiments/README.md; extra1/extra2 are
  * further --set overrides (or NULL). */
 static int run_reduced(const char *db, const char *extra1,
                        const char *extra2)
 {
-  char *out;
-  int rc = tsup_run_tcpsim(
-      &out, "sweep", INI, "--jobs", "2", "--db", db, "--set",
+  return tsup_tcpsim(
+      "sweep", INI, "--jobs", "2", "--db", db, "--set",
       "workload.client.count=300", "--set", "run.duration=150s", "--set",
       "sweep.replications=1", "--set",
       "sweep.fault.lossy.params=loss 0%,loss 10%,loss 30%",
       extra1 ? "--set" : NULL, extra1, extra2 ? "--set" : NULL, extra2, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
 }
 
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_db, sizeof g_db, "%s/tcpsim-exp-hl-%ld.db",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  remove_db(g_db);
+  tsup_tmp_path(g_db, sizeof g_db, "tcpsim-exp-hl", ".db");
+  tsup_remove_db(g_db);
   return run_reduced(g_db, NULL, NULL);
 }
 
 static int teardown(void **state)
 {
   (void)state;
-  remove_db(g_db);
+  tsup_remove_db(g_db);
   return 0;
 }
 
 static void test_expectations_pass(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check", CHECKS, "--db", g_db, NULL);
-  if (rc != 0)
-    fail_msg("%s", out);
+  char *out = tsup_check_ok(CHECKS, g_db);
   assert_null(strstr(out, "FAIL"));
-  int oks = 0;
-  for (const char *p = out; (p = strstr(p, "ok   ")) != NULL; p++)
-    oks++;
-  assert_int_equal(oks, 8);
+  assert_int_equal(tsup_count(out, "ok   "), 8);
   free(out);
 }
 
@@ -130,12 +107,12 @@ static void test_textbook_schedule_fails(void **state)
   (void)state;
   char db[600];
   snprintf(db, sizeof db, "%s-textbook.db", g_db);
-  remove_db(db);
+  tsup_remove_db(db);
   /* Linux before 6.5: SYNs at 0, 1, 3, 7, 15, 31, 63 s */
   assert_int_equal(run_reduced(db, "tcp.syn_rto=0", "tcp.syn_retries=6"), 0);
   char *out;
   int rc = tsup_run_tcpsim(&out, "check", CHECKS, "--db", db, NULL);
-  remove_db(db);
+  tsup_remove_db(db);
   if (rc != 1)
     fail_msg("expected the checks to fail:\n%s", out);
   assert_non_null(strstr(out, "FAIL " CHECKS));

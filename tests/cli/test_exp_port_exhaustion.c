@@ -24,23 +24,14 @@ static char g_db[512];
 static int sweep(const char *a1, const char *a2, const char *a3,
                  const char *a4, const char *a5, const char *a6)
 {
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "sweep", EXP, "--jobs", "2", "--db", g_db,
-                           "--set", "run.duration=150s", a1, a2, a3, a4, a5,
-                           a6, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("sweep", EXP, "--jobs", "2", "--db", g_db, "--set",
+                     "run.duration=150s", a1, a2, a3, a4, a5, a6, NULL);
 }
 
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/tcpsim-exp-ports-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(g_dir))
+  if (tsup_tmp_dir(g_dir, sizeof g_dir, "tcpsim-exp-ports") != 0)
     return -1;
   snprintf(g_db, sizeof g_db, "%s/ports.db", g_dir);
   /* runs 1, 2: the baseline at 1/s and 3/s (critical rate 100/60 s) */
@@ -55,18 +46,13 @@ static int setup(void **state)
     rc = sweep("--set", "sweep.workload.client.rate=3/s", "--set",
                "workload.client.close=server_first", "--set",
                "workload.server.close=first");
-  if (rc == 0) {
-    char *out;
-    rc = tsup_run_tcpsim(&out, "sweep", EXP, "--jobs", "2", "--db", g_db,
-                         "--set", "run.duration=150s", "--set",
-                         "sweep.workload.client.rate=3/s", "--set",
-                         "workload.client.close=server_first", "--set",
-                         "workload.server.close=first", "--set",
-                         "tcp.tw_reuse_syn=off", NULL);
-    if (rc != 0)
-      fprintf(stderr, "%s\n", out);
-    free(out);
-  }
+  if (rc == 0)
+    rc = tsup_tcpsim("sweep", EXP, "--jobs", "2", "--db", g_db, "--set",
+                     "run.duration=150s", "--set",
+                     "sweep.workload.client.rate=3/s", "--set",
+                     "workload.client.close=server_first", "--set",
+                     "workload.server.close=first", "--set",
+                     "tcp.tw_reuse_syn=off", NULL);
   /* run 6: one persistent connection */
   if (rc == 0)
     rc = sweep("--set", "sweep.workload.client.rate=3/s", "--set",
@@ -78,12 +64,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
   (void)state;
-  char p[600];
-  unlink(g_db);
-  snprintf(p, sizeof p, "%s-wal", g_db);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", g_db);
-  unlink(p);
+  tsup_remove_db(g_db);
   rmdir(g_dir);
   return 0;
 }
@@ -91,21 +72,14 @@ static int teardown(void **state)
 static void test_expectations_pass(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check",
-                           "results/queries/port_exhaustion.check.sql",
-                           "--db", g_db, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  assert_int_equal(rc, 0);
+  char *out =
+      tsup_check_ok("results/queries/port_exhaustion.check.sql", g_db);
   assert_null(strstr(out, "FAIL"));
   free(out);
   /* Without the run above the critical rate and the remedies, the checks
    * that need them fail. */
-  rc = tsup_run_tcpsim(&out, "check",
-                       "results/queries/port_exhaustion.check.sql", "--db",
-                       g_db, "--runs", "1-1", NULL);
-  assert_int_equal(rc, 1);
+  out = tsup_check_fails("results/queries/port_exhaustion.check.sql", g_db,
+                         "1-1");
   assert_non_null(strstr(out, "FAIL"));
   free(out);
 }
@@ -159,33 +133,10 @@ static void test_key_numbers(void **state)
   assert_true(tw_max(4, "server") > 0);
 }
 
-/* Render results/plots/SCRIPT on the test database; the PNG must exist
- * and start with the PNG signature. */
-static void render(const char *script, const char *png)
-{
-  char expr[1200], *out;
-  snprintf(expr, sizeof expr, "db='%s'; out='%s/%s'", g_db, g_dir, png);
-  char *const argv[] = {"gnuplot", "-e", expr, (char *)script, NULL};
-  int rc = tsup_run(&out, argv);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  assert_int_equal(rc, 0);
-  free(out);
-  char path[600];
-  snprintf(path, sizeof path, "%s/%s", g_dir, png);
-  FILE *f = fopen(path, "rb");
-  assert_non_null(f);
-  unsigned char sig[4] = {0};
-  assert_int_equal(fread(sig, 1, 4, f), 4);
-  fclose(f);
-  assert_memory_equal(sig, "\x89PNG", 4);
-  unlink(path);
-}
-
 static void test_plots_render(void **state)
 {
   (void)state;
-  render("results/plots/port_exhaustion.gp", "ports.png");
+  tsup_plot_ok("results/plots/port_exhaustion.gp", g_db, g_dir, "ports.png");
 }
 
 int main(void)

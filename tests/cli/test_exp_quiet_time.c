@@ -20,33 +20,19 @@ static char g_db[512];
 static int setup(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_dir, sizeof g_dir, "%s/tcpsim-exp-quiet-XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(g_dir))
+  if (tsup_tmp_dir(g_dir, sizeof g_dir, "tcpsim-exp-quiet") != 0)
     return -1;
   snprintf(g_db, sizeof g_db, "%s/quiet.db", g_dir);
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "sweep", "experiments/quiet_time.ini",
-                           "--jobs", "2", "--db", g_db, "--set",
-                           "sweep.replications=1", "--set",
-                           "sweep.fault.reboot.delay=2s", "--set",
-                           "run.duration=50s", NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  return rc;
+  return tsup_tcpsim("sweep", "experiments/quiet_time.ini", "--jobs", "2",
+                     "--db", g_db, "--set", "sweep.replications=1", "--set",
+                     "sweep.fault.reboot.delay=2s", "--set",
+                     "run.duration=50s", NULL);
 }
 
 static int teardown(void **state)
 {
   (void)state;
-  char p[600];
-  unlink(g_db);
-  snprintf(p, sizeof p, "%s-wal", g_db);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", g_db);
-  unlink(p);
+  tsup_remove_db(g_db);
   rmdir(g_dir);
   return 0;
 }
@@ -54,20 +40,12 @@ static int teardown(void **state)
 static void test_expectations_pass(void **state)
 {
   (void)state;
-  char *out;
-  int rc = tsup_run_tcpsim(&out, "check",
-                           "results/queries/quiet_time.check.sql", "--db",
-                           g_db, NULL);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  assert_int_equal(rc, 0);
+  char *out = tsup_check_ok("results/queries/quiet_time.check.sql", g_db);
   assert_null(strstr(out, "FAIL"));
   free(out);
   /* The quiet-time-on runs alone (1-4) lack the runs without it: the
    * checks that need them fail. */
-  rc = tsup_run_tcpsim(&out, "check", "results/queries/quiet_time.check.sql",
-                       "--db", g_db, "--runs", "1-4", NULL);
-  assert_int_equal(rc, 1);
+  out = tsup_check_fails("results/queries/quiet_time.check.sql", g_db, "1-4");
   assert_non_null(strstr(out, "FAIL"));
   free(out);
 }
@@ -131,25 +109,7 @@ static void test_key_numbers(void **state)
 static void test_plot_renders(void **state)
 {
   (void)state;
-  char png[600], vars[1400];
-  snprintf(png, sizeof png, "%s/plot.png", g_dir);
-  snprintf(vars, sizeof vars, "db='%s'; out='%s'", g_db, png);
-  char *const argv[] = {"gnuplot", "-e", vars,
-                        "results/plots/quiet_time.gp", NULL};
-  char *out;
-  int rc = tsup_run(&out, argv);
-  if (rc != 0)
-    fprintf(stderr, "%s\n", out);
-  free(out);
-  assert_int_equal(rc, 0);
-  FILE *f = fopen(png, "rb");
-  assert_non_null(f);
-  unsigned char sig[8] = {0};
-  size_t n = fread(sig, 1, sizeof sig, f);
-  fclose(f);
-  unlink(png);
-  assert_int_equal(n, 8);
-  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+  tsup_plot_ok("results/plots/quiet_time.gp", g_db, g_dir, "plot.png");
 }
 
 int main(void)

@@ -20,23 +20,11 @@
 
 static char g_db[512];
 
-static void rm_db(const char *p)
-{
-  char s[600];
-  unlink(p);
-  snprintf(s, sizeof s, "%s-wal", p);
-  unlink(s);
-  snprintf(s, sizeof s, "%s-shm", p);
-  unlink(s);
-}
-
 static void test_erlang_b(void **state)
 {
   (void)state;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_db, sizeof g_db, "%s/tcpsim-exp-erlang-%ld.db",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  rm_db(g_db);
+  tsup_tmp_path(g_db, sizeof g_db, "tcpsim-exp-erlang", ".db");
+  tsup_remove_db(g_db);
   char *out;
   int rc = tsup_run_tcpsim(
       &out, "sweep", "experiments/syn_flood_erlang.ini", "--jobs", "2",
@@ -50,18 +38,12 @@ static void test_erlang_b(void **state)
   if (rc != 0)
     fail_msg("sweep:\n%s", out);
   free(out);
-  rc = tsup_run_tcpsim(&out, "check",
-                       "results/queries/syn_flood_erlang.check.sql", "--db",
-                       g_db, NULL);
-  if (rc != 0)
-    fail_msg("check:\n%s", out);
+  out = tsup_check_ok("results/queries/syn_flood_erlang.check.sql", g_db);
   assert_null(strstr(out, "FAIL"));
   free(out);
   /* the lightest load alone does not cover 0.5c to 5c: the check fails */
-  assert_int_equal(tsup_run_tcpsim(&out, "check",
-                                   "results/queries/syn_flood_erlang.check.sql",
-                                   "--db", g_db, "--runs", "1-1", NULL),
-                   1);
+  out = tsup_check_fails("results/queries/syn_flood_erlang.check.sql", g_db,
+                         "1-1");
   assert_non_null(strstr(out, "FAIL"));
   free(out);
   /* the queue really was the bottleneck: legitimate SYNs dropped only at
@@ -72,19 +54,17 @@ static void test_erlang_b(void **state)
                                  " AND name = 'tcp.syn_queue_drops'") >
               tsup_sql_int(g_db, "SELECT value FROM metrics WHERE run_id = 1"
                                  " AND name = 'tcp.syn_queue_drops'") * 10);
-  rm_db(g_db);
+  tsup_remove_db(g_db);
 }
 
 static void test_defences(void **state)
 {
   (void)state;
-  char db[512], png[512];
-  const char *tmp = getenv("TMPDIR");
-  snprintf(db, sizeof db, "%s/tcpsim-exp-flood-%ld.db",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  snprintf(png, sizeof png, "%s/tcpsim-exp-flood-%ld.png",
-           tmp && *tmp ? tmp : "/tmp", (long)getpid());
-  rm_db(db);
+  char db[512], png[512], pngx[520];
+  tsup_tmp_path(db, sizeof db, "tcpsim-exp-flood", ".db");
+  tsup_tmp_path(png, sizeof png, "tcpsim-exp-flood", ".png");
+  snprintf(pngx, sizeof pngx, "%s.x", png);
+  tsup_remove_db(db);
   char *out;
   int rc = tsup_run_tcpsim(&out, "sweep", "experiments/syn_flood.ini",
                            "--jobs", "2", "--db", db, "--set",
@@ -93,11 +73,7 @@ static void test_defences(void **state)
   if (rc != 0)
     fail_msg("sweep:\n%s", out);
   free(out);
-  rc = tsup_run_tcpsim(&out, "check", "results/queries/syn_flood.check.sql",
-                       "--db", db, NULL);
-  if (rc != 0)
-    fail_msg("check:\n%s", out);
-  free(out);
+  free(tsup_check_ok("results/queries/syn_flood.check.sql", db));
   /* 2 rates x 4 defences; at 100/s with no defence almost nobody gets
    * in, with cookies everybody, and the cookies were really used */
   assert_int_equal(tsup_sql_int(db, "SELECT count(*) FROM runs WHERE "
@@ -108,27 +84,19 @@ static void test_defences(void **state)
                                "BETWEEN 10e9 AND 40e9") < 20);
   assert_true(tsup_sql_int(db, "SELECT value FROM metrics WHERE run_id = 6 "
                                "AND name = 'tcp.syncookies_validated'") > 1000);
-  char dbv[1200], outv[1200];
-  snprintf(dbv, sizeof dbv, "db='%s'; out='%s'", db, png);
-  char *gp[] = {"gnuplot", "-e", dbv, "results/plots/syn_flood.gp", NULL};
-  rc = tsup_run(&out, gp);
+  rc = tsup_plot(&out, "results/plots/syn_flood.gp", db, png, NULL);
   if (rc != 0)
     fail_msg("gnuplot:\n%s", out);
   free(out);
-  FILE *f = fopen(png, "rb");
-  assert_non_null(f);
-  unsigned char sig[8] = {0};
-  assert_int_equal(fread(sig, 1, 8, f), 8);
-  fclose(f);
-  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+  tsup_assert_png(png);
   /* a backlog the sweep did not run: a clear error, no picture */
-  snprintf(outv, sizeof outv, "db='%s'; out='%s.x'; backlog=999", db, png);
-  gp[2] = outv;
-  assert_int_not_equal(tsup_run(&out, gp), 0);
+  assert_int_not_equal(tsup_plot(&out, "results/plots/syn_flood.gp", db, pngx,
+                                 "; backlog=999"),
+                       0);
   assert_non_null(strstr(out, "no matching runs"));
   free(out);
   unlink(png);
-  rm_db(db);
+  tsup_remove_db(db);
 }
 
 int main(void)

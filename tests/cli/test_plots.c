@@ -15,8 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "results/results.h"
 #include "tests/support/support.h"
 
@@ -25,15 +23,6 @@ static const char *const scripts[] = {"results/plots/establishment.gp",
 enum { NSCRIPTS = sizeof scripts / sizeof scripts[0] };
 
 static char g_dir[64];
-
-static int gnuplot_script(char **output, const char *db, const char *png,
-                          const char *extra, const char *script)
-{
-  char vars[1024];
-  snprintf(vars, sizeof vars, "db='%s'; out='%s'%s", db, png, extra);
-  char *const argv[] = {"gnuplot", "-e", vars, (char *)script, NULL};
-  return tsup_run(output, argv);
-}
 
 static void require_tools(void)
 {
@@ -49,20 +38,6 @@ static void require_tools(void)
   free(out);
   if (rc != 0)
     fail_msg("the sqlite3 shell is not installed: run scripts/install-deps.sh");
-}
-
-static int64_t query_int(const char *db, const char *sql)
-{
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-  int64_t v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
 }
 
 /* The PNG signature, then the IHDR chunk with the size the scripts ask. */
@@ -131,21 +106,21 @@ static void test_sweep_renders(void **state)
   assert_non_null(strstr(out, "sweep: 25 runs"));
   free(out);
   /* 5 points x 5 replications, told apart by the params row of the key */
-  assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 25);
-  assert_int_equal(query_int(db, "SELECT count(DISTINCT value) FROM params "
-                                 "WHERE key = 'run.topology'"), 5);
-  assert_int_equal(query_int(db, "SELECT count(DISTINCT seed) FROM runs"), 5);
+  assert_int_equal(tsup_sql_int(db, "SELECT count(*) FROM runs WHERE status = 'done'"), 25);
+  assert_int_equal(tsup_sql_int(db, "SELECT count(DISTINCT value) FROM params "
+                                    "WHERE key = 'run.topology'"), 5);
+  assert_int_equal(tsup_sql_int(db, "SELECT count(DISTINCT seed) FROM runs"), 5);
   /* more loss, slower opens: the mean at 20% is well above the one at 0% */
-  assert_true(query_int(db, "SELECT (SELECT avg(establish_ns) FROM v_establishment e"
-                            " JOIN params p USING (run_id) WHERE p.key = 'run.topology'"
-                            " AND p.value LIKE '%/20.topo' AND e.kind = 'active') > "
-                            "4 * (SELECT avg(establish_ns) FROM v_establishment e"
-                            " JOIN params p USING (run_id) WHERE p.key = 'run.topology'"
-                            " AND p.value LIKE '%/0.topo' AND e.kind = 'active')") == 1);
+  assert_true(tsup_sql_int(db, "SELECT (SELECT avg(establish_ns) FROM v_establishment e"
+                               " JOIN params p USING (run_id) WHERE p.key = 'run.topology'"
+                               " AND p.value LIKE '%/20.topo' AND e.kind = 'active') > "
+                               "4 * (SELECT avg(establish_ns) FROM v_establishment e"
+                               " JOIN params p USING (run_id) WHERE p.key = 'run.topology'"
+                               " AND p.value LIKE '%/0.topo' AND e.kind = 'active')") == 1);
 
   for (int i = 0; i < NSCRIPTS; i++) {
     snprintf(png, sizeof png, "%s/plot%d.png", g_dir, i);
-    rc = gnuplot_script(&out, db, png, "", scripts[i]);
+    rc = tsup_plot(&out, scripts[i], db, png, NULL);
     if (rc != 0)
       fprintf(stderr, "%s:\n%s\n", scripts[i], out);
     assert_int_equal(rc, 0);
@@ -154,8 +129,8 @@ static void test_sweep_renders(void **state)
   }
   /* the variables the README documents */
   snprintf(png, sizeof png, "%s/passive.png", g_dir);
-  rc = gnuplot_script(&out, db, png, "; kind='all'; ymin=80",
-                      "results/plots/outcomes.gp");
+  rc = tsup_plot(&out, "results/plots/outcomes.gp", db, png,
+                 "; kind='all'; ymin=80");
   if (rc != 0)
     fprintf(stderr, "%s\n", out);
   assert_int_equal(rc, 0);
@@ -184,14 +159,14 @@ static void test_no_runs_is_an_error(void **state)
 
   for (int i = 0; i < NSCRIPTS; i++) {
     snprintf(png, sizeof png, "%s/none%d.png", g_dir, i);
-    rc = gnuplot_script(&out, empty, png, "", scripts[i]);
+    rc = tsup_plot(&out, scripts[i], empty, png, NULL);
     assert_int_not_equal(rc, 0);
     assert_non_null(strstr(out, "no matching runs"));
     free(out);
     struct stat sb;
     assert_int_not_equal(stat(png, &sb), 0);
 
-    rc = gnuplot_script(&out, one, png, "; key='tcp.no_such_key'", scripts[i]);
+    rc = tsup_plot(&out, scripts[i], one, png, "; key='tcp.no_such_key'");
     assert_int_not_equal(rc, 0);
     assert_non_null(strstr(out, "no matching runs"));
     assert_non_null(strstr(out, "tcp.no_such_key"));
@@ -201,7 +176,7 @@ static void test_no_runs_is_an_error(void **state)
     /* a path that is no database: an error naming it, nothing created */
     char missing[160];
     snprintf(missing, sizeof missing, "%s/missing.db", g_dir);
-    rc = gnuplot_script(&out, missing, png, "", scripts[i]);
+    rc = tsup_plot(&out, scripts[i], missing, png, NULL);
     assert_int_not_equal(rc, 0);
     assert_non_null(strstr(out, "cannot read the database"));
     free(out);

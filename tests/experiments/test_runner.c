@@ -19,24 +19,6 @@
 
 #define HANDSHAKE TCPSIM_SOURCE_DIR "/experiments/handshake.ini"
 
-/* A fresh path for a database in the temp directory (no file yet). */
-static void temp_db(char *buf, size_t cap)
-{
-  static int k;
-  snprintf(buf, cap, "/tmp/tcpsim-runner-%ld-%d.db", (long)getpid(), k++);
-  unlink(buf);
-}
-
-static void remove_db(const char *path)
-{
-  char p[600];
-  unlink(path);
-  snprintf(p, sizeof p, "%s-wal", path);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", path);
-  unlink(p);
-}
-
 static struct exp_config *load(const char *const *sets, size_t nsets)
 {
   char err[1024] = "";
@@ -71,7 +53,7 @@ static void test_handshake_rows(void **state)
 {
   (void)state;
   char path[256], sql[512], text[64];
-  temp_db(path, sizeof path);
+  tsup_fresh_db(path, sizeof path, "tcpsim-runner");
   struct exp_config *c = load(NULL, 0);
   struct exp_run_result r;
   assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path}, &r), 0);
@@ -114,14 +96,14 @@ static void test_handshake_rows(void **state)
   query_text(db, sql, text, sizeof text);
   assert_string_equal(text, "3");
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 static void test_digest_repeats_and_seed_changes_it(void **state)
 {
   (void)state;
   char path[256];
-  temp_db(path, sizeof path);
+  tsup_fresh_db(path, sizeof path, "tcpsim-runner");
   /* Poisson arrivals, so that the seed matters. */
   const char *const poisson[] = {"workload.client.arrival=poisson",
                                  "workload.client.count=5"};
@@ -139,14 +121,14 @@ static void test_digest_repeats_and_seed_changes_it(void **state)
   assert_string_equal(a.digest, b.digest);
   assert_int_equal(a.events, b.events);
   assert_string_not_equal(a.digest, d.digest);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 static void test_bad_topology(void **state)
 {
   (void)state;
   char path[256];
-  temp_db(path, sizeof path);
+  tsup_fresh_db(path, sizeof path, "tcpsim-runner");
   const char *const sets[] = {"run.topology=../topologies/two-hosts.topo"};
   struct exp_config *c = load(sets, 1);
   /* Resolution parsed the topology; remove it from under the runner by
@@ -159,7 +141,7 @@ static void test_bad_topology(void **state)
   assert_string_equal(r.status, "failed");
   assert_true(r.run_id < 0);
   exp_config_free(c);
-  remove_db(path);
+  tsup_remove_db(path);
 
   /* A database path that cannot be opened is bad input too. */
   c = load(NULL, 0);
@@ -176,7 +158,7 @@ static sqlite3 *run_text(const char *text, char *path, size_t cap)
   if (exp_config_parse_string("t.ini", TCPSIM_SOURCE_DIR "/experiments", text,
                               NULL, 0, &c, err, sizeof err) != EXP_OK)
     fail_msg("%s", err);
-  temp_db(path, cap);
+  tsup_fresh_db(path, cap, "tcpsim-runner");
   struct exp_run_result r;
   assert_int_equal(exp_run(c, &(struct exp_run_opts){.db = path, .quiet = true},
                            &r), 0);
@@ -215,7 +197,7 @@ static void test_start_stop(void **state)
   assert_int_equal(query_int(db, "SELECT max(opened_ns) FROM connections "
                                  "WHERE kind='active'"), 3 * SIM_S);
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 /* A kill fault ends the server's process: its connections and listener
@@ -250,7 +232,7 @@ static void test_kill_then_reboot(void **state)
   assert_true(query_int(db, "SELECT count(*) FROM connections WHERE "
                             "kind='passive' AND established_ns > 4000000000") > 5);
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 /* start_spread: each client host starts once, at a different instant in
@@ -283,7 +265,7 @@ static void test_spread_and_think(void **state)
       "WHERE b.opened_ns - a.opened_ns BETWEEN 2000000000 AND 2200000000"),
       20);
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 /* set_link changes a link's parameters at a time, in the direction order
@@ -316,7 +298,7 @@ static void test_set_link(void **state)
                                  "kind='active' AND established_ns IS NOT "
                                  "NULL"), 4);
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 /* Server keepalive: the clients power off; each connection the server
@@ -344,14 +326,14 @@ static void test_server_keepalive(void **state)
                                  "kind = 'passive' AND closed_ns - "
                                  "established_ns = 16000000000"), 2);
   sqlite3_close(db);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 static void test_cli_run_file(void **state)
 {
   (void)state;
   char path[256], *out;
-  temp_db(path, sizeof path);
+  tsup_fresh_db(path, sizeof path, "tcpsim-runner");
   int rc = tsup_run_tcpsim(&out, "run", "experiments/handshake.ini", "--db",
                            path, "--seed", "3", NULL);
   if (rc != 0)
@@ -366,7 +348,7 @@ static void test_cli_run_file(void **state)
   assert_int_equal(tsup_run_tcpsim(&out, "run", "experiments/handshake.ini",
                                    "--db", path, "--set", "run.nope=1", NULL), 2);
   free(out);
-  remove_db(path);
+  tsup_remove_db(path);
 }
 
 int main(void)

@@ -47,10 +47,7 @@ struct run {
 
 static void run_config(struct run *x, struct exp_config *c)
 {
-  static int k;
-  snprintf(x->path, sizeof x->path, "/tmp/tcpsim-timeline-%ld-%d.db",
-           (long)getpid(), k++);
-  unlink(x->path);
+  tsup_fresh_db(x->path, sizeof x->path, "tcpsim-timeline");
   int rc = exp_run(c, &(struct exp_run_opts){.db = x->path, .quiet = true},
                    &x->r);
   exp_config_free(c);
@@ -73,13 +70,8 @@ static void run_text(struct run *x, const char *text, const char *const *sets,
 
 static void run_done(struct run *x)
 {
-  char p[300];
   sqlite3_close(x->db);
-  unlink(x->path);
-  snprintf(p, sizeof p, "%s-wal", x->path);
-  unlink(p);
-  snprintf(p, sizeof p, "%s-shm", x->path);
-  unlink(p);
+  tsup_remove_db(x->path);
 }
 
 /* The first column of the first row of a query (printf-style), -1 when

@@ -122,18 +122,147 @@ int tsup_run(char **output, char *const argv[])
   return WEXITSTATUS(st);
 }
 
+/* argv for the tcpsim binary: arg, then the va_list up to its NULL. */
+static void tcpsim_argv(char *argv[64], const char *arg, va_list ap)
+{
+  int n = 0;
+  argv[n++] = (char *)TCPSIM_BINARY;
+  for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
+    argv[n++] = (char *)a;
+  argv[n] = NULL;
+}
+
 int tsup_run_tcpsim(char **output, const char *arg, ...)
 {
   char *argv[64];
-  int n = 0;
-  argv[n++] = (char *)TCPSIM_BINARY;
   va_list ap;
   va_start(ap, arg);
-  for (const char *a = arg; a && n < 63; a = va_arg(ap, const char *))
-    argv[n++] = (char *)a;
+  tcpsim_argv(argv, arg, ap);
   va_end(ap);
-  argv[n] = NULL;
   return tsup_run(output, argv);
+}
+
+int tsup_tcpsim(const char *arg, ...)
+{
+  char *argv[64], *out;
+  va_list ap;
+  va_start(ap, arg);
+  tcpsim_argv(argv, arg, ap);
+  va_end(ap);
+  int rc = tsup_run(&out, argv);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  free(out);
+  return rc;
+}
+
+char *tsup_check_ok(const char *check_file, const char *db)
+{
+  char *out;
+  int rc = tsup_run_tcpsim(&out, "check", check_file, "--db", db, NULL);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  assert_int_equal(rc, 0);
+  return out;
+}
+
+char *tsup_check_fails(const char *check_file, const char *db,
+                       const char *runs)
+{
+  char *out;
+  assert_int_equal(tsup_run_tcpsim(&out, "check", check_file, "--db", db,
+                                   runs ? "--runs" : NULL, runs, NULL),
+                   1);
+  return out;
+}
+
+int tsup_count(const char *s, const char *sub)
+{
+  int n = 0;
+  for (const char *p = s; (p = strstr(p, sub)) != NULL; p++)
+    n++;
+  return n;
+}
+
+int tsup_plot(char **output, const char *script, const char *db,
+              const char *png, const char *extra)
+{
+  char vars[4096];
+  int n = snprintf(vars, sizeof vars, "db='%s'; out='%s'%s", db, png,
+                   extra ? extra : "");
+  assert_true(n > 0 && (size_t)n < sizeof vars);
+  char *const argv[] = {"gnuplot", "-e", vars, (char *)script, NULL};
+  return tsup_run(output, argv);
+}
+
+/* Reads the first 8 bytes of path (which must open) into sig; returns
+ * how many there were. */
+static size_t png_head(const char *path, unsigned char sig[8])
+{
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  size_t n = fread(sig, 1, 8, f);
+  fclose(f);
+  return n;
+}
+
+void tsup_assert_png(const char *path)
+{
+  unsigned char sig[8] = {0};
+  assert_int_equal(png_head(path, sig), 8);
+  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+}
+
+void tsup_plot_ok(const char *script, const char *db, const char *dir,
+                  const char *name)
+{
+  char png[4096], *out;
+  snprintf(png, sizeof png, "%s/%s", dir, name);
+  int rc = tsup_plot(&out, script, db, png, NULL);
+  if (rc != 0)
+    fprintf(stderr, "%s\n", out);
+  free(out);
+  assert_int_equal(rc, 0);
+  unsigned char sig[8] = {0};
+  size_t n = png_head(png, sig);
+  unlink(png); /* before the signature is asserted: nothing left behind */
+  assert_int_equal(n, 8);
+  assert_memory_equal(sig, "\x89PNG\r\n\x1a\n", 8);
+}
+
+static const char *tmpdir(void)
+{
+  const char *tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+void tsup_tmp_path(char *buf, size_t cap, const char *name,
+                   const char *suffix)
+{
+  snprintf(buf, cap, "%s/%s-%ld%s", tmpdir(), name, (long)getpid(), suffix);
+}
+
+int tsup_tmp_dir(char *buf, size_t cap, const char *name)
+{
+  snprintf(buf, cap, "%s/%s-XXXXXX", tmpdir(), name);
+  return mkdtemp(buf) ? 0 : -1;
+}
+
+void tsup_fresh_db(char *buf, size_t cap, const char *name)
+{
+  static int k;
+  snprintf(buf, cap, "/tmp/%s-%ld-%d.db", name, (long)getpid(), k++);
+  unlink(buf);
+}
+
+void tsup_remove_db(const char *path)
+{
+  char p[4096];
+  unlink(path);
+  snprintf(p, sizeof p, "%s-wal", path);
+  unlink(p);
+  snprintf(p, sizeof p, "%s-shm", path);
+  unlink(p);
 }
 
 const char *tsup_temp_file(const char *suffix, const char *text)

@@ -45,4 +45,46 @@ char *tsup_sql_rows(const char *path, const char *sql);
  * storage, overwritten by the next call). */
 const char *tsup_temp_file(const char *suffix, const char *text);
 
+/* Scratch paths. tsup_tmp_path: "$TMPDIR/NAME-PID" followed by suffix
+ * (TMPDIR unset or empty: /tmp); nothing is created. tsup_tmp_dir: a new
+ * directory "$TMPDIR/NAME-XXXXXX" (mkdtemp) written into buf; 0, or -1
+ * when it could not be made. tsup_fresh_db: "/tmp/NAME-PID-K.db", K
+ * counting the calls, with any old file of that name unlinked. */
+void tsup_tmp_path(char *buf, size_t cap, const char *name,
+                   const char *suffix);
+int tsup_tmp_dir(char *buf, size_t cap, const char *name);
+void tsup_fresh_db(char *buf, size_t cap, const char *name);
+/* Unlink a SQLite database and its -wal and -shm files (missing ones are
+ * no error). */
+void tsup_remove_db(const char *path);
+
+/* Run the tcpsim binary like tsup_run_tcpsim (NULL-terminated), print its
+ * output to stderr when it exits non-zero, and return the exit status;
+ * for setup runs and sweeps whose output is not looked at. */
+int tsup_tcpsim(const char *arg, ...);
+/* `tcpsim check CHECK_FILE --db DB` must exit 0: otherwise its output is
+ * printed to stderr and the test fails. Returns the output (caller
+ * frees) for further assertions. */
+char *tsup_check_ok(const char *check_file, const char *db);
+/* `tcpsim check CHECK_FILE --db DB --runs RUNS` (RUNS NULL: without
+ * --runs) must exit 1, some check failing; returns the output (caller
+ * frees). */
+char *tsup_check_fails(const char *check_file, const char *db,
+                       const char *runs);
+/* How many times sub occurs in s (counting overlaps). */
+int tsup_count(const char *s, const char *sub);
+
+/* Render a gnuplot script: gnuplot -e "db='DB'; out='PNG'EXTRA" SCRIPT
+ * (extra appended as is, e.g. "; key='x'"; NULL for none), through
+ * tsup_run; returns its exit status, output as tsup_run. */
+int tsup_plot(char **output, const char *script, const char *db,
+              const char *png, const char *extra);
+/* The file at path exists and starts with the 8-byte PNG signature. */
+void tsup_assert_png(const char *path);
+/* tsup_plot into DIR/NAME must exit 0 (else its output is printed to
+ * stderr and the test fails) and write a file with the PNG signature
+ * (read as tsup_assert_png), which is removed before that is asserted. */
+void tsup_plot_ok(const char *script, const char *db, const char *dir,
+                  const char *name);
+
 #endif /* TCPSIM_TEST_SUPPORT_H */
