@@ -113,7 +113,7 @@ static const char res_schema[] =
   " run_id INTEGER NOT NULL, name TEXT NOT NULL, value REAL,"
   " PRIMARY KEY(run_id, name)) WITHOUT ROWID;"
   "CREATE VIEW IF NOT EXISTS v_conn_outcomes AS"
-  " SELECT run_id, CASE WHEN closed_ns IS NULL THEN 'open'"
+  " SELECT run_id, CASE WHEN closed_ns IS NULL THEN 'open (' || final_state || ')'"
   "                     WHEN error IS NULL THEN 'ok' ELSE error END AS outcome,"
   "        count(*) AS count"
   " FROM connections WHERE kind <> 'listener' GROUP BY run_id, outcome;"

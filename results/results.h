@@ -24,7 +24,7 @@
 #include "tcp/tcp.h"
 
 /* Bump on any change of tables, columns or views users can see. */
-#define RES_SCHEMA_VERSION 2
+#define RES_SCHEMA_VERSION 3
 
 #define RES_ERRORS(X)                                                  \
   X(OK,        0, "success")                                           \

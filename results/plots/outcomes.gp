@@ -18,8 +18,9 @@
 # sweep point is one value of `key`, labelled with that value without any
 # directory and trailing ".topo", in the order of the values as numbers.
 # The outcome of a connection is the one v_conn_outcomes uses: `ok` for a
-# clean close, `open` when it was still alive at the end of the run, else
-# its error (ECONNRESET, ETIMEDOUT...). Each bar is 100% of the point's
+# clean close, else its error (ECONNRESET, ETIMEDOUT...), and `open` when it
+# was still alive at the end of the run (the view also names its state:
+# one bar segment here for all of them). Each bar is 100% of the point's
 # connections of `kind`, all replications together; the title of each
 # colour gives the count.
 #
