@@ -616,6 +616,8 @@ static const char main_help[] =
     "  run [FILE]   run an experiment file (.ini) into the results database;\n"
     "               without FILE the default experiment\n"
     "  sweep FILE   run the points of a [sweep] in parallel (--jobs N)\n"
+    "  emu FILE     run an experiment in real time, its tun nodes bound to\n"
+    "               TUN devices of the Linux stack\n"
     "  rerun        repeat a stored run and compare its result digest\n"
     "  check        check expectations written as SQL against a database\n"
     "  ladder       draw a connection's time-sequence diagram (SVG)\n"
@@ -648,6 +650,8 @@ int exp_cli_main(int argc, char **argv)
     return exp__cmd_run_file(argc - 1, argv + 1);
   if (!strcmp(cmd, "sweep"))
     return exp__cmd_sweep(argc - 1, argv + 1);
+  if (!strcmp(cmd, "emu"))
+    return exp__cmd_emu(argc - 1, argv + 1);
   if (!strcmp(cmd, "rerun"))
     return exp__cmd_rerun(argc - 1, argv + 1);
   if (!strcmp(cmd, "check"))

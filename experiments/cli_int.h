@@ -32,6 +32,7 @@ int exp__cmd_run_file(int argc, char **argv); /* cli_runs.c */
 int exp__cmd_sweep(int argc, char **argv);    /* cli_runs.c */
 int exp__cmd_rerun(int argc, char **argv);    /* cli_runs.c */
 int exp__cmd_check(int argc, char **argv);    /* cli_runs.c */
+int exp__cmd_emu(int argc, char **argv);      /* cli_emu.c */
 int exp__cmd_ladder(int argc, char **argv); /* cli_pictures.c */
 int exp__cmd_fsm(int argc, char **argv);    /* cli_pictures.c */
 

@@ -154,6 +154,15 @@ struct exp_run_result {
   int exit_code;            /* as returned */
 };
 
+/* `tcpsim emu`: the run follows the wall clock (emu/emu.h) and every
+ * `tun` node of the topology is bound to a TUN device. */
+struct exp_emu_opts {
+  const char *const *tun; /* "NODE=IFNAME" each; a tun node not named here
+                             opens the device called as the node */
+  size_t ntun;
+  int64_t late_ns;        /* lag reported as behind real time; 0: default */
+};
+
 /* How exp_run runs: all zero is the plain `tcpsim run FILE`. */
 struct exp_run_opts {
   const char *db;      /* results database; NULL: run.db */
@@ -163,6 +172,8 @@ struct exp_run_opts {
   bool quiet;          /* no summary on stdout */
   bool brief;          /* the summary without database path and queries */
   int64_t run_id;      /* 0: the next free id; else this (free) id */
+  const struct exp_emu_opts *emu; /* NULL: simulated time, as fast as it
+                                     goes; else emulation (above) */
 };
 
 /* Run one experiment (a config without [sweep], or one point of

@@ -32,7 +32,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "emu/emu.h"
 #include "experiments/exp_int.h"
 #include "experiments/timeline.h"
 #include "experiments/workload.h"
@@ -543,6 +545,95 @@ void exp__print_queries(FILE *f, const char *db, int64_t first, int64_t last,
 }
 
 /* ====================================================================== */
+/* Emulation                                                               */
+/* ====================================================================== */
+
+/* The device name for tun node `name`: its --tun NODE=IFNAME, else the
+ * node's own name. */
+static const char *tun_ifname(const struct exp_emu_opts *eo, const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = 0; i < eo->ntun; i++)
+    if (!strncmp(eo->tun[i], name, n) && eo->tun[i][n] == '=')
+      return eo->tun[i] + n + 1;
+  return name;
+}
+
+/* A loop for w with every tun node of t bound to its device; messages on
+ * stderr. RUN_OK, RUN_BAD_INPUT (a --tun naming no tun node, no tun node
+ * at all) or RUN_FAILED (a device that does not open). */
+static int emu_setup(const struct exp_emu_opts *eo, const struct topo *t,
+                     struct sim_world *w, struct emu_loop **out)
+{
+  for (size_t i = 0; i < eo->ntun; i++) {
+    const char *eq = strchr(eo->tun[i], '=');
+    uint32_t first, count;
+    char name[128];
+    snprintf(name, sizeof name, "%.*s",
+             eq ? (int)(eq - eo->tun[i]) : 0, eo->tun[i]);
+    if (!eq || !eq[1] || topo_group_find(t, name, &first, &count) != 0 ||
+        count != 1 || !topo_node_is_tun(t, first)) {
+      fprintf(stderr, "tcpsim emu: --tun %s: expected NODE=IFNAME with NODE "
+              "a tun node of the topology\n", eo->tun[i]);
+      return RUN_BAD_INPUT;
+    }
+  }
+  struct emu_loop *l = emu_loop_new(w);
+  if (!l) {
+    fprintf(stderr, "tcpsim emu: cannot make the event loop\n");
+    return RUN_FAILED;
+  }
+  *out = l;
+  if (eo->late_ns > 0)
+    emu_loop_set_late_ns(l, eo->late_ns);
+  size_t ntun = 0;
+  for (uint32_t node = 0; node < topo_node_count(t); node++) {
+    if (!topo_node_is_tun(t, node))
+      continue;
+    const char *ifname = tun_ifname(eo, topo_node_name(t, node));
+    char msg[300], got[16], a[16];
+    int fd;
+    if (emu_tun_open(ifname, &fd, got, msg, sizeof msg) != SIM_OK) {
+      fprintf(stderr, "tcpsim emu: tun node '%s': %s\n",
+              topo_node_name(t, node), msg);
+      return RUN_FAILED;
+    }
+    if (emu_loop_add_device(l, node, fd, got) != SIM_OK) {
+      close(fd);
+      fprintf(stderr, "tcpsim emu: tun node '%s': cannot bind %s\n",
+              topo_node_name(t, node), got);
+      return RUN_FAILED;
+    }
+    fprintf(stderr, "emu: tun node '%s' (%s) bound to device %s\n",
+            topo_node_name(t, node), sim_ipv4_format(sim_node_addr(w, node), a),
+            got);
+    ntun++;
+  }
+  if (ntun == 0)
+    fprintf(stderr, "emu: the topology has no tun node: the run only "
+            "follows the wall clock\n");
+  return RUN_OK;
+}
+
+/* The loop's report as metrics of the run (emu.*). */
+static void emu_metrics(struct res_recorder *rec, const struct emu_loop *l)
+{
+  struct emu_stats s;
+  emu_loop_stats(l, &s);
+  (void)res_recorder_metric(rec, "emu.behind", (double)s.behind);
+  (void)res_recorder_metric(rec, "emu.worst_lag_ns", (double)s.worst_lag_ns);
+  (void)res_recorder_metric(rec, "emu.late_ns", (double)s.late_ns);
+  (void)res_recorder_metric(rec, "emu.tun_rx", (double)s.rx_packets);
+  (void)res_recorder_metric(rec, "emu.tun_rx_malformed",
+                            (double)s.rx_malformed);
+  (void)res_recorder_metric(rec, "emu.tun_rx_not_ipv4", (double)s.rx_not_ipv4);
+  (void)res_recorder_metric(rec, "emu.tun_rx_no_proto", (double)s.rx_no_proto);
+  (void)res_recorder_metric(rec, "emu.tun_rx_dropped", (double)s.rx_dropped);
+  (void)res_recorder_metric(rec, "emu.tun_tx", (double)s.tx_packets);
+  (void)res_recorder_metric(rec, "emu.tun_tx_errors", (double)s.tx_errors);
+}
+
+/* ====================================================================== */
 /* The run                                                                 */
 /* ====================================================================== */
 
@@ -597,6 +688,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   struct res_pcap *pcap = NULL;
   struct run_wl *rw = NULL;
   struct run_fault *rf = NULL;
+  struct emu_loop *emu = NULL;
   char *text = NULL;
   char msg[1200], digest[17] = "";
   struct run_sampler sampler = {0};
@@ -622,6 +714,13 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
     goto out;
   }
   (void)topo_digest(t, digest);
+  if (opts->emu) {
+    int erc = emu_setup(opts->emu, t, w, &emu);
+    if (erc != RUN_OK) {
+      rc = erc;
+      goto out;
+    }
+  }
   m = tcp_install(w, &cfg->tcp);
   if (!m) {
     fprintf(stderr, "tcpsim run: cannot install TCP (bad [tcp] settings?)\n");
@@ -736,7 +835,18 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   struct sigaction sa = {.sa_handler = run_on_sigint}, old_sa;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_sa);
-  for (int64_t until = slice;; until += slice) {
+  if (emu) {
+    /* Real time: one call to the end; the loop sees Ctrl-C within
+     * 100 ms. */
+    fprintf(stderr, "emu: running in real time for %.3f s\n",
+            (double)end_ns / 1e9);
+    int erc = emu_loop_run(emu, end_ns);
+    stopped = erc == SIM_ESTOPPED;
+    if (erc != SIM_OK && !stopped)
+      fprintf(stderr, "tcpsim emu: the event loop failed: %s\n",
+              sim_strerror(erc));
+  }
+  for (int64_t until = slice; !emu; until += slice) {
     if (until > end_ns)
       until = end_ns;
     if (sim_run(w, until) == SIM_ESTOPPED) {
@@ -761,6 +871,8 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   res.wall_ns = (int64_t)((mono_seconds() - t0) * 1e9);
   res.events = sim_events_processed(w);
 
+  if (emu)
+    emu_metrics(rec, emu);
   finished = true;
   if (res_recorder_finish(rec) != RES_OK || res_recorder_error(rec) != RES_OK) {
     fprintf(stderr, "tcpsim run: recording failed: %s\n", res_errmsg(db));
@@ -785,6 +897,8 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   }
   if (!opts->quiet)
     print_summary(stdout, cfg, rw, m, &res);
+  if (emu && !opts->quiet)
+    emu_print_report(emu, stdout);
   if (!opts->quiet && !opts->brief) {
     printf("results: %s\n", db_path);
     exp__print_queries(stdout, db_path, res.run_id, res.run_id, cfg->trace);
@@ -798,6 +912,7 @@ end_failed:
                     0, NULL);
 out:
   free_workloads(rw, cfg->nwl);
+  emu_loop_free(emu); /* unbinds its nodes: before the world goes */
   sim_world_free(w);
   if (pcap && res_pcap_close(pcap, msg, sizeof msg) != 0) {
     fprintf(stderr, "tcpsim run: pcap: %s\n", msg);

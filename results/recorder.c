@@ -640,6 +640,17 @@ static void res_metric(struct res_recorder *r, const char *name, double v)
   res_row(r, st, "insert metric");
 }
 
+int res_recorder_metric(struct res_recorder *r, const char *name,
+                        double value)
+{
+  if (!r || !name)
+    return RES_EINVAL;
+  if (r->finished)
+    return RES_OK;
+  res_metric(r, name, value);
+  return r->err;
+}
+
 static int res_conn_cmp_id(const void *a, const void *b)
 {
   uint64_t x = (*(struct res__conn *const *)a)->id;

@@ -148,6 +148,11 @@ int res_app_event(struct res_recorder *rec, uint32_t node, uint64_t conn_id,
                   int64_t t_ns, const char *what, const char *detail);
 /* One time-series point at the world's current time (any level). */
 int res_sample(struct res_recorder *rec, const char *name, double value);
+/* One metrics row (name, value) of the run, written now; for a module
+ * outside the recorder's view (the emulation loop's lateness and device
+ * counters). A name finish writes too is replaced by finish's value. */
+int res_recorder_metric(struct res_recorder *rec, const char *name,
+                        double value);
 /* One sample "conns.<STATE>" per state (CLOSED excluded, zeros included)
  * counting the live connections the recorder has seen, listeners in
  * LISTEN. */

@@ -9,8 +9,10 @@
  *
  * What a node does with a packet (sim__node_input):
  *   1. node down                 -> drop HOST_DOWN;
- *   2. addressed to the node     -> its module by IP protocol (NO_PROTO if
- *                                   none: routers carry no module);
+ *   2. addressed to the node     -> its device if it has one (the
+ *                                   emulation bridge), else its module by
+ *                                   IP protocol (NO_PROTO if none: routers
+ *                                   carry no module);
  *   3. a host                    -> drop NO_ROUTE (hosts do not forward);
  *   4. a router, ttl <= 1        -> drop TTL, else ttl - 1 and forward.
  */
@@ -388,6 +390,16 @@ int sim_node_reboot(struct sim_world *w, uint32_t node, int64_t delay_ns)
   return sim_schedule_at(w, &w->nodes[node]->boot_ev, w->now_ns + delay_ns);
 }
 
+int sim_node_set_device(struct sim_world *w, uint32_t node,
+                        sim_device_rx_fn fn, void *ctx)
+{
+  if (!node_ok(w, node))
+    return SIM_EINVAL;
+  w->nodes[node]->dev_rx = fn;
+  w->nodes[node]->dev_ctx = fn ? ctx : NULL;
+  return SIM_OK;
+}
+
 /* ====================================================================== */
 /* Protocol modules                                                        */
 /* ====================================================================== */
@@ -439,6 +451,11 @@ int sim_proto_set_host_state(struct sim_world *w, uint32_t node,
 static void deliver_local(struct sim_world *w, struct sim__node *n,
                           struct sim_packet *p)
 {
+  if (n->dev_rx) {
+    sim__trace_recv(w, n->id, p);
+    n->dev_rx(n->dev_ctx, w, n->id, p);
+    return;
+  }
   int k = w->proto_slot[p->proto];
   if (k < 0 || n->kind != SIM_NODE_HOST) {
     sim__drop(w, n->id, SIM__NONE, SIM_DROP_NO_PROTO, p);

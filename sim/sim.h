@@ -173,6 +173,9 @@ int sim_run(struct sim_world *w, int64_t until_ns);
 void sim_stop(struct sim_world *w);
 uint64_t sim_events_processed(const struct sim_world *w);
 size_t sim_events_pending(const struct sim_world *w);
+/* Time of the earliest pending event, SIM_TIME_MAX when none (the
+ * real-time loop of emu/ sleeps until then). */
+int64_t sim_next_event_ns(struct sim_world *w);
 
 /* ====================================================================== */
 /* Packets                                                                 */
@@ -264,6 +267,18 @@ int sim_node_power_off(struct sim_world *w, uint32_t node);
 int sim_node_boot(struct sim_world *w, uint32_t node);
 /* Power off now and boot after delay_ns. */
 int sim_node_reboot(struct sim_world *w, uint32_t node, int64_t delay_ns);
+
+/*
+ * A device behind a node (the emulation bridge's TUN): every packet
+ * addressed to one of the node's addresses is traced as received
+ * (pkt_recv) and handed to fn, which owns it, instead of the node's
+ * protocol modules. fn NULL restores normal delivery. The node keeps
+ * sending through sim_ip_output as any host does.
+ */
+typedef void (*sim_device_rx_fn)(void *ctx, struct sim_world *w,
+                                 uint32_t node, struct sim_packet *p);
+int sim_node_set_device(struct sim_world *w, uint32_t node,
+                        sim_device_rx_fn fn, void *ctx);
 
 /* ====================================================================== */
 /* Protocol modules                                                        */

@@ -122,6 +122,8 @@ struct sim__node {
   struct sim__rtable rt;
   struct sim_event boot_ev;    /* pending reboot (N5) */
   void *pstate[SIM__MAX_PROTOS];
+  sim_device_rx_fn dev_rx;     /* sim_node_set_device: takes local packets */
+  void *dev_ctx;
 };
 
 /* ====================================================================== */

@@ -240,6 +240,12 @@ int sim_run(struct sim_world *w, int64_t until_ns)
   return rc;
 }
 
+int64_t sim_next_event_ns(struct sim_world *w)
+{
+  struct sim_event *ev = sim__evq_peek(&w->q);
+  return ev ? ev->t_ns : SIM_TIME_MAX;
+}
+
 void sim_stop(struct sim_world *w)
 {
   /* Only a store to a volatile sig_atomic_t: safe in a signal handler. */

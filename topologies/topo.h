@@ -17,6 +17,7 @@
 #ifndef TCPSIM_TOPO_H
 #define TCPSIM_TOPO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,9 @@ size_t topo_group_count(const struct topo *t);
 const char *topo_node_name(const struct topo *t, uint32_t node);
 /* First address of node id, 0 when it has none (routers without addr). */
 uint32_t topo_node_addr(const struct topo *t, uint32_t node);
+/* True for a node declared with `tun` (a host to the simulator, bound to
+ * a TUN device by the emulation mode); false out of range. */
+bool topo_node_is_tun(const struct topo *t, uint32_t node);
 
 /*
  * A group's members are nodes first_node .. first_node + count - 1 (dense

@@ -72,6 +72,7 @@ struct topo__node {
   uint32_t group;        /* index into topo.groups, or TOPO__NO_GROUP */
   uint8_t kind;          /* enum sim_node_kind */
   uint8_t want_pool;     /* host waiting for an address from the pool */
+  uint8_t tun;           /* a `tun` node: a host bound to a TUN device */
   struct topo__pos pos;  /* its declaration (the group's for members) */
 };
 

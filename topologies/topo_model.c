@@ -515,7 +515,9 @@ int topo_digest(const struct topo *t, char out_hex[17])
   fnv_str(&f, "tcpsim-topo-1");
   fnv_u64(&f, t->nnodes);
   for (size_t i = 0; i < t->nnodes; i++) {
-    fnv_u64(&f, t->nodes[i].kind);
+    /* a tun node is a host to the simulator; 2 keeps it distinct while
+     * leaving the digests of topologies without one as they were */
+    fnv_u64(&f, t->nodes[i].tun ? 2 : t->nodes[i].kind);
     fnv_str(&f, topo__name(t, t->nodes[i].name));
     fnv_u64(&f, t->nodes[i].addr);
   }
@@ -564,4 +566,9 @@ int topo_digest(const struct topo *t, char out_hex[17])
 const char *topo_text(const struct topo *t)
 {
   return t != NULL && t->flat != NULL ? t->flat : "";
+}
+
+bool topo_node_is_tun(const struct topo *t, uint32_t node)
+{
+  return t && node < t->nnodes && t->nodes[node].tun;
 }

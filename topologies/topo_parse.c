@@ -221,6 +221,7 @@ static int add_node(struct parser *p, uint32_t name_off, int kind,
   n->group = group;
   n->kind = (uint8_t)kind;
   n->want_pool = want_pool;
+  n->tun = 0;
   n->pos = pos;
   if (topo__names_put(t, name_off, id) != TOPO_OK)
     return oom(p);
@@ -267,6 +268,40 @@ static int st_node(struct parser *p, int kind)
     return oom(p);
   return add_node(p, off, kind, addr, kind == SIM_NODE_HOST && addr == 0,
                   TOPO__NO_GROUP, here(p, nt->col), addr_col);
+}
+
+/* tun NAME addr A.B.C.D: a host of the simulated network that stands for
+ * the Linux end of a TUN device (the emulation mode, emu/). The address is
+ * the one the kernel side has, so it is required: a pool address would
+ * bind the device to an address nobody configured. */
+static int st_tun(struct parser *p)
+{
+  const struct topo__tok *kw = &p->toks[0];
+  const struct topo__tok *nt = &p->toks[1];
+  uint32_t addr = 0, off;
+  int rc;
+
+  if (p->ntok < 2)
+    return perr(p, kw->col, "missing name after 'tun'");
+  if ((rc = check_name(p, nt, nt->len)) != TOPO_OK)
+    return rc;
+  if (p->ntok < 3 || !topo__tok_is(&p->toks[2], "addr"))
+    return perr(p, p->ntok < 3 ? nt->col : p->toks[2].col,
+                "a tun node needs 'addr A.B.C.D' (the address of the Linux "
+                "end of the device) after its name");
+  if (p->ntok < 4)
+    return perr(p, p->toks[2].col, "missing value after 'addr'");
+  if (topo__val_addr(&p->wh, &p->toks[3], &addr) != 0)
+    return TOPO_ESYNTAX;
+  if ((rc = expect_end(p, 4, "tun")) != 0)
+    return rc;
+  if (topo__name_store(p->t, nt->s, nt->len, &off) != TOPO_OK)
+    return oom(p);
+  rc = add_node(p, off, SIM_NODE_HOST, addr, false, TOPO__NO_GROUP,
+                here(p, nt->col), p->toks[3].col);
+  if (rc == TOPO_OK)
+    p->t->nodes[p->t->nnodes - 1].tun = 1;
+  return rc;
 }
 
 /* Read "LO-HI", "N" or "*" between brackets; false when it is none of
@@ -1142,8 +1177,8 @@ out:
 /* ====================================================================== */
 
 static const char *const stmt_words[] = {
-  "host", "hosts", "router", "routers", "link", "defaults", "default",
-  "pool", "include", NULL};
+  "host", "hosts", "router", "routers", "tun", "link", "defaults",
+  "default", "pool", "include", NULL};
 
 static int statement(struct parser *p)
 {
@@ -1158,6 +1193,8 @@ static int statement(struct parser *p)
     return st_group(p, SIM_NODE_HOST);
   if (topo__tok_is(kw, "routers"))
     return st_group(p, SIM_NODE_ROUTER);
+  if (topo__tok_is(kw, "tun"))
+    return st_tun(p);
   if (topo__tok_is(kw, "link"))
     return st_link(p);
   if (topo__tok_is(kw, "defaults"))
@@ -1176,7 +1213,8 @@ static int statement(struct parser *p)
     return perr(p, kw->col, "unknown statement '%.*s' (did you mean '%s'?)",
                 TOKF(kw), hint);
   return perr(p, kw->col, "unknown statement '%.*s' (expected host, hosts, "
-              "router, routers, link, defaults, default, pool or include)",
+              "router, routers, tun, link, defaults, default, pool or "
+              "include)",
               TOKF(kw));
 }
 

@@ -40,7 +40,7 @@ static const struct bad bad_inputs[] = {
   {"hots a", 1, 1, "unknown statement 'hots' (did you mean 'host'?)"},
   {"\n\n  frobnicate a", 3, 3,
    "unknown statement 'frobnicate' (expected host, hosts, router, routers, "
-   "link, defaults, default, pool or include)"},
+   "tun, link, defaults, default, pool or include)"},
   {"\"host\" a", 1, 1,
    "unknown statement '\"host\"' (statements are not quoted)"},
   {"host", 1, 1, "missing name after 'host'"},
@@ -50,6 +50,22 @@ static const struct bad bad_inputs[] = {
   {"host x addr 10.0.0.1 extra", 1, 22,
    "unexpected 'extra' at end of host statement"},
   {"host a addr", 1, 8, "missing value after 'addr'"},
+  /* tun nodes */
+  {"tun", 1, 1, "missing name after 'tun'"},
+  {"tun t", 1, 5,
+   "a tun node needs 'addr A.B.C.D' (the address of the Linux end of the "
+   "device) after its name"},
+  {"tun t prefix 10.0.0.0/24", 1, 7,
+   "a tun node needs 'addr A.B.C.D' (the address of the Linux end of the "
+   "device) after its name"},
+  {"tun t addr", 1, 7, "missing value after 'addr'"},
+  {"tun t addr 10.0.0.300", 1, 12,
+   "bad address '10.0.0.300' (expected A.B.C.D, each part 0-255)"},
+  {"tun t addr 10.0.0.1 extra", 1, 21,
+   "unexpected 'extra' at end of tun statement"},
+  {"host a addr 10.0.0.1\ntun t addr 10.0.0.1", 2, 12,
+   "duplicate address 10.0.0.1 for 't' (already given to 'a' at "
+   "bad.topo:1:6)"},
   /* names */
   {"host a\nrouter a", 2, 8,
    "duplicate name 'a' (already declared at bad.topo:1:6)"},
@@ -309,8 +325,8 @@ static void test_line_too_long(void **state)
   text[4096] = '\0';
   assert_int_equal(topo_parse_string("many.topo", text, &t, &e), TOPO_ESYNTAX);
   assert_string_equal(e.msg, "unknown statement 'a' (expected host, hosts, "
-                             "router, routers, link, defaults, default, pool "
-                             "or include)");
+                             "router, routers, tun, link, defaults, default, "
+                             "pool or include)");
   memcpy(text, "host", 4);
   assert_int_equal(topo_parse_string("many.topo", text, &t, &e), TOPO_ESYNTAX);
   assert_int_equal(e.col, 5);
@@ -462,7 +478,7 @@ static void test_error_inside_include(void **state)
   put_s(d, "sub.topo", "host c\nbogus\n");
   check_file_error(d, "top.topo", "sub.topo", 2, 1,
                    "unknown statement 'bogus' (expected host, hosts, router, "
-                   "routers, link, defaults, default, pool or include)");
+                   "routers, tun, link, defaults, default, pool or include)");
   put_s(d, "sub.topo", "host a\n");
   check_file_error(d, "top.topo", "sub.topo", 1, 6,
                    "duplicate name 'a' (already declared at %s/top.topo:1:6)");
