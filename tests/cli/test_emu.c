@@ -255,18 +255,7 @@ static void emu_finish(struct emu_run *r)
 
 static long query_long(const char *db, const char *sql)
 {
-  sqlite3 *h = NULL;
-  sqlite3_stmt *st = NULL;
-  long v = -1;
-  assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-  if (sqlite3_step(st) == SQLITE_ROW)
-    v = (long)sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
+  return (long)tsup_sql_int(db, sql);
 }
 
 /* A Linux socket connected to 10.0.0.1:port, or -1 with errno (bounded
