@@ -71,6 +71,9 @@ static const struct exp_key_desc key_table[] = {
      "listen() backlog (capped by tcp somaxconn)"},
     {EXP_SEC_WORKLOAD, "server", "response_bytes", EXP_T_UINT, "1000", NULL, 0,
      UINT32_MAX, "bytes sent in answer to each request"},
+    {EXP_SEC_WORKLOAD, "server", "request_bytes", EXP_T_UINT, "", NULL, 0,
+     UINT32_MAX, "answer after this many bytes (or at the peer's FIN); unset: "
+     "the largest request_bytes of the clients aimed at it, 0 without any"},
     {EXP_SEC_WORKLOAD, "server", "close", EXP_T_ENUM, "wait",
      "wait|first|abort|never", NOLIM,
      "wait for the client's FIN, close first, abort (RST), never close"},
@@ -97,6 +100,9 @@ static const struct exp_key_desc key_table[] = {
      "gaps between connections: exponential, fixed, none (one at a time)"},
     {EXP_SEC_WORKLOAD, "client", "request_bytes", EXP_T_UINT, "100", NULL, 0,
      UINT32_MAX, "bytes sent as the request"},
+    {EXP_SEC_WORKLOAD, "client", "response_bytes", EXP_T_UINT, "", NULL, 0,
+     UINT32_MAX, "bytes of answer awaited before the close policy; unset: the "
+     "response_bytes of the server workload on the target, 0 without one"},
     {EXP_SEC_WORKLOAD, "client", "close", EXP_T_ENUM, "client_first",
      "client_first|server_first|both|abort|keep", NOLIM,
      "who closes after the response, or abort, or keep open and idle"},

@@ -92,6 +92,13 @@ static uint64_t wl_uint(const struct exp_workload *wl, const char *key)
   return v;
 }
 
+/* Whether key has a value (keys whose default is "unset"). */
+static bool wl_set(const struct exp_workload *wl, const char *key)
+{
+  const char *s = exp__workload_get(wl, key);
+  return s && *s;
+}
+
 static int64_t gap_of(const struct exp_workload *wl, const char *key)
 {
   double per_s = 0;
@@ -227,7 +234,9 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
       struct exp_wl_server_cfg sc = {
           .nodes = nodes, .n_nodes = wl->count, .port = (uint16_t)port,
           .backlog = (uint32_t)wl_uint(wl, "backlog"),
-          .request_bytes = request_for(cfg, t, wl->first_node, port),
+          .request_bytes = wl_set(wl, "request_bytes")
+                               ? wl_uint(wl, "request_bytes")
+                               : request_for(cfg, t, wl->first_node, port),
           .response_bytes = wl_uint(wl, "response_bytes"),
           .close = srv_close_of(exp__workload_get(wl, "close")),
           .keepalive = keepalive_of(wl) != 0,
@@ -268,7 +277,9 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
           .stop_ns = time_of(wl, "stop"),
           .think_ns = time_of(wl, "think"),
           .request_bytes = wl_uint(wl, "request_bytes"),
-          .response_bytes = response_for(cfg, target, port),
+          .response_bytes = wl_set(wl, "response_bytes")
+                                ? wl_uint(wl, "response_bytes")
+                                : response_for(cfg, target, port),
           .close = cli_close_of(exp__workload_get(wl, "close")),
           .local_port = (uint16_t)wl_uint(wl, "local_port"),
           .keepalive = keep != 0, .keepidle_ns = time_of(wl, "keepalive_idle"),

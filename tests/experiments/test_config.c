@@ -162,6 +162,43 @@ static void test_every_section(void **state)
   exp_config_free(c);
 }
 
+/* The server's request_bytes and the client's response_bytes are unset by
+ * default (the runner then takes them from the other side's workload);
+ * when set they are plain byte counts, for peers that are not workloads
+ * of the file (a Linux stack in `tcpsim emu`). */
+static void test_request_response_overrides(void **state)
+{
+  (void)state;
+  struct exp_config *c = parse_ok(
+      DUMBBELL "[workload.s]\ntype = server\nhosts = server1\n"
+      "[workload.c]\ntype = client\nhosts = client\nserver = server1\n",
+      NULL, 0);
+  const char *v = exp__workload_get(&c->wl[0], "request_bytes");
+  assert_true(!v || !*v);
+  v = exp__workload_get(&c->wl[1], "response_bytes");
+  assert_true(!v || !*v);
+  exp_config_free(c);
+
+  c = parse_ok(DUMBBELL "[workload.s]\ntype = server\nhosts = server1\n"
+               "request_bytes = 250\n"
+               "[workload.c]\ntype = client\nhosts = client\n"
+               "server = server1\nresponse_bytes = 0\n", NULL, 0);
+  assert_string_equal(exp__workload_get(&c->wl[0], "request_bytes"), "250");
+  assert_string_equal(exp__workload_get(&c->wl[1], "response_bytes"), "0");
+  char *text = print_text(c);
+  assert_non_null(strstr(text, "request_bytes = 250"));
+  free(text);
+  exp_config_free(c);
+
+  char err[1024] = "";
+  struct exp_config *bad = NULL;
+  assert_int_not_equal(exp_config_parse_string(
+      "t.ini", DIR, DUMBBELL "[workload.s]\ntype = server\nhosts = server1\n"
+      "request_bytes = lots\n", NULL, 0, &bad, err, sizeof err), EXP_OK);
+  assert_non_null(strstr(err, "request_bytes"));
+  exp_config_free(bad);
+}
+
 static void test_defaults(void **state)
 {
   (void)state;
@@ -694,6 +731,7 @@ int main(void)
       cmocka_unit_test(test_example_file),
       cmocka_unit_test(test_long_line),
       cmocka_unit_test(test_list_command),
+      cmocka_unit_test(test_request_response_overrides),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
