@@ -9,8 +9,9 @@
  * IPv4 packets the kernel writes into it are validated (emu_ipv4_check,
  * then sim_packet_decode with the protocol module's checksum), counted and
  * dropped when malformed, and otherwise sent from that node into the
- * network; packets the network delivers to the node are encoded
- * (sim_packet_encode) and written to the device.
+ * network; packets the network delivers to the node (to its address, or
+ * to any address of a block it owns, sim_node_add_prefix: a tun node's
+ * `prefix`) are encoded (sim_packet_encode) and written to the device.
  *
  * emu/ depends on sim/ and libevent only: it knows IPv4, and leaves the
  * transport header to the module registered for the protocol. The loop's

@@ -113,14 +113,34 @@ static size_t addr_map_probe(const struct sim__addr_map *m, uint32_t addr)
   return j;
 }
 
+static uint32_t mask_of(unsigned len)
+{
+  return len == 0 ? 0 : UINT32_MAX << (32 - len);
+}
+
+/* The block holding addr (N7), NULL when none. */
+static const struct sim__block *block_of(const struct sim_world *w,
+                                         uint32_t addr)
+{
+  for (size_t i = 0; i < w->nblocks; i++)
+    if ((addr & mask_of(w->blocks[i].len)) == w->blocks[i].prefix)
+      return &w->blocks[i];
+  return NULL;
+}
+
 bool sim__addr_lookup(const struct sim_world *w, uint32_t addr,
                       uint32_t *owner)
 {
   if (!addr || !w->addrs.cap)
     return false;
   size_t j = addr_map_probe(&w->addrs, addr);
-  if (!w->addrs.key[j])
-    return false;
+  if (!w->addrs.key[j]) {
+    const struct sim__block *b = w->nblocks ? block_of(w, addr) : NULL;
+    if (!b)
+      return false;
+    *owner = b->node;
+    return true;
+  }
   *owner = w->addrs.val[j];
   return true;
 }
@@ -161,6 +181,7 @@ void sim__node_fini_world(struct sim_world *w)
   free(w->names.slot);
   free(w->addrs.key);
   free(w->addrs.val);
+  free(w->blocks);
 }
 
 /* ====================================================================== */
@@ -235,6 +256,9 @@ int sim_node_add_addr(struct sim_world *w, uint32_t node, uint32_t addr)
   size_t j = addr_map_probe(m, addr);
   if (m->key[j])
     return SIM_EEXIST;
+  const struct sim__block *b = w->nblocks ? block_of(w, addr) : NULL;
+  if (b && b->node != node)
+    return SIM_EEXIST; /* N7: inside another node's block */
   struct sim__node *n = w->nodes[node];
   if (n->naddrs == n->addrs_cap) {
     uint32_t nc = n->addrs_cap ? n->addrs_cap * 2 : 1;
@@ -248,6 +272,42 @@ int sim_node_add_addr(struct sim_world *w, uint32_t node, uint32_t addr)
   m->key[j] = addr;
   m->val[j] = node;
   m->n++;
+  w->routes_valid = false;
+  return SIM_OK;
+}
+
+int sim_node_add_prefix(struct sim_world *w, uint32_t node, uint32_t prefix,
+                        unsigned len)
+{
+  if (!node_ok(w, node) || w->nodes[node]->kind != SIM_NODE_HOST ||
+      len < 1 || len > 32 || (prefix & ~mask_of(len)))
+    return SIM_EINVAL;
+  /* Two aligned blocks overlap iff one holds the other's prefix. */
+  for (size_t i = 0; i < w->nblocks; i++) {
+    const struct sim__block *b = &w->blocks[i];
+    if ((prefix & mask_of(b->len)) == b->prefix ||
+        (b->prefix & mask_of(len)) == prefix)
+      return SIM_EEXIST;
+  }
+  for (size_t i = 0; i < w->nnodes; i++) {
+    const struct sim__node *o = w->nodes[i];
+    if (i == node)
+      continue;
+    for (uint32_t k = 0; k < o->naddrs; k++)
+      if ((o->addrs[k] & mask_of(len)) == prefix)
+        return SIM_EEXIST;
+  }
+  if (w->nblocks == w->blocks_cap) {
+    size_t nc = w->blocks_cap ? w->blocks_cap * 2 : 4;
+    struct sim__block *nb = realloc(w->blocks, nc * sizeof *nb);
+    if (!nb)
+      return SIM_ENOMEM;
+    w->blocks = nb;
+    w->blocks_cap = nc;
+  }
+  w->blocks[w->nblocks++] =
+      (struct sim__block){.prefix = prefix, .node = node, .len = (uint8_t)len};
+  w->nodes[node]->npfx++;
   w->routes_valid = false;
   return SIM_OK;
 }

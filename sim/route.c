@@ -22,6 +22,12 @@
  * sibling pairs on a stack, give the maximal blocks). Hosts attached to the
  * node itself get /32 entries (a "direct map" in the same table).
  *
+ * A host may also own whole blocks (sim_node_add_prefix, the emulation
+ * bridge's tun node): a block joins its group's addresses as one entry
+ * (addresses of the host inside it are dropped, so the entries stay
+ * disjoint) and merges with them like any other, and is a direct entry of
+ * its own on the nodes attached to the host.
+ *
  * Cost: O(G * (R + E_r)) for the searches, G groups and R routers, plus
  * sorting the addresses once per group and the entries once per table.
  * The table layout and its axioms (R1-R6) are in sim/sim_int.h.
@@ -400,16 +406,45 @@ out:
   return rc;
 }
 
-/* The minimal blocks covering exactly the addresses of group g. */
+/* Blocks of sim_node_add_prefix owned by node h, appended to out as
+ * entries of the given prio; returns how many. */
+static size_t node_blocks(const struct sim_world *w, uint32_t h,
+                          struct rent *out, uint8_t prio)
+{
+  size_t k = 0;
+  if (!w->nodes[h]->npfx)
+    return 0;
+  for (size_t i = 0; i < w->nblocks; i++)
+    if (w->blocks[i].node == h)
+      out[k++] = (struct rent){.prefix = w->blocks[i].prefix,
+                               .len = w->blocks[i].len, .prio = prio};
+  return k;
+}
+
+/* By address, then the larger block first, so that a block comes before
+ * the blocks (and addresses) it holds. */
+static int cmp_rent_addr(const void *a, const void *b)
+{
+  const struct rent *x = a, *y = b;
+  if (x->prefix != y->prefix)
+    return (x->prefix > y->prefix) - (x->prefix < y->prefix);
+  return x->len - y->len;
+}
+
+/* The minimal blocks covering exactly the addresses of group g (a host's
+ * blocks count as all their addresses). */
 static int group_blocks(struct build *b, struct group *g)
 {
   const struct sim_world *w = b->w;
-  size_t na = 0;
-  for (uint32_t i = 0; i < g->m_n; i++)
-    na += w->nodes[b->mpool[g->m_off + i]]->naddrs;
+  size_t na = 0, npfx = 0;
+  for (uint32_t i = 0; i < g->m_n; i++) {
+    const struct sim__node *nh = w->nodes[b->mpool[g->m_off + i]];
+    na += nh->naddrs;
+    npfx += nh->npfx;
+  }
   if (g->self_router != SIM__NONE)
     na += w->nodes[g->self_router]->naddrs;
-  g->blocks = malloc((na ? na : 1) * sizeof *g->blocks);
+  g->blocks = malloc((na + npfx ? na + npfx : 1) * sizeof *g->blocks);
   uint32_t *addrs = malloc((na ? na : 1) * sizeof *addrs);
   if (!g->blocks || !addrs) {
     free(addrs);
@@ -429,8 +464,25 @@ static int group_blocks(struct build *b, struct group *g)
   sort_n(addrs, na, sizeof *addrs, cmp_u32);
   for (size_t i = 0; i < na; i++)
     g->blocks[i] = (struct rent){.prefix = addrs[i], .len = 32, .prio = 1};
-  g->nblocks = merge_blocks(g->blocks, na);
   free(addrs);
+  if (npfx) {
+    /* Owned blocks join the addresses; an address (or block) inside a
+     * block of the same host is dropped, leaving disjoint blocks. */
+    size_t n = na;
+    for (uint32_t i = 0; i < g->m_n; i++)
+      n += node_blocks(w, b->mpool[g->m_off + i], g->blocks + n, 1);
+    sort_n(g->blocks, n, sizeof *g->blocks, cmp_rent_addr);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+      const struct rent *e = &g->blocks[i];
+      if (out > 0 && (e->prefix & mask_of(g->blocks[out - 1].len)) ==
+                         g->blocks[out - 1].prefix)
+        continue;
+      g->blocks[out++] = *e;
+    }
+    na = out;
+  }
+  g->nblocks = merge_blocks(g->blocks, na);
   return SIM_OK;
 }
 
@@ -463,6 +515,16 @@ static int add_direct(struct build *b, uint32_t u, uint32_t h, uint32_t link)
   const struct sim__node *nh = b->w->nodes[h];
   for (uint32_t j = 0; j < nh->naddrs; j++) {
     struct rent e = {.prefix = nh->addrs[j], .len = 32, .link = link,
+                     .prio = 0};
+    if (rvec_push(&b->tab[u], e) != SIM_OK)
+      return SIM_ENOMEM;
+  }
+  /* Its blocks, as direct entries too (R6); few, so one at a time. */
+  for (size_t i = 0; nh->npfx && i < b->w->nblocks; i++) {
+    const struct sim__block *blk = &b->w->blocks[i];
+    if (blk->node != h)
+      continue;
+    struct rent e = {.prefix = blk->prefix, .len = blk->len, .link = link,
                      .prio = 0};
     if (rvec_push(&b->tab[u], e) != SIM_OK)
       return SIM_ENOMEM;

@@ -249,10 +249,23 @@ int sim_node_add(struct sim_world *w, enum sim_node_kind kind,
 /* Give a node an address (hosts: one or more; routers: optional). Each
  * address belongs to exactly one node: SIM_EEXIST otherwise. */
 int sim_node_add_addr(struct sim_world *w, uint32_t node, uint32_t addr);
+/* Give a host a whole block of addresses, prefix/len (1 <= len <= 32, no
+ * host bits set), for a node that stands for a network beyond it (the
+ * emulation bridge's tun node, whose Linux side may own many addresses):
+ * every address of the block belongs to the node as if added one by one
+ * (sim_addr_owner finds it, packets to it are delivered to the node or to
+ * its device), while routing carries the block as one prefix. The node's
+ * own addresses may lie inside it. SIM_EINVAL for a router or a bad block,
+ * SIM_EEXIST when the block holds another node's address or overlaps a
+ * block already given (sim_node_add_addr likewise refuses an address
+ * inside another node's block). */
+int sim_node_add_prefix(struct sim_world *w, uint32_t node, uint32_t prefix,
+                        unsigned len);
 size_t sim_node_count(const struct sim_world *w);
 const char *sim_node_name(const struct sim_world *w, uint32_t node);
 enum sim_node_kind sim_node_kind(const struct sim_world *w, uint32_t node);
-/* First address given to the node, 0 when it has none. */
+/* First address given to the node, 0 when it has none (blocks of
+ * sim_node_add_prefix do not count). */
 uint32_t sim_node_addr(const struct sim_world *w, uint32_t node);
 int sim_node_find(const struct sim_world *w, const char *name, uint32_t *id_out);
 int sim_addr_owner(const struct sim_world *w, uint32_t addr, uint32_t *id_out);

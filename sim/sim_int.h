@@ -62,7 +62,8 @@
  *       addresses routed through that link: no two of them are siblings.
  *   R6. Hosts directly attached to a node get /32 entries for each of their
  *       addresses (a host may be attached by several links: the lowest
- *       link id is used), which win over any aggregate by being longest.
+ *       link id is used), which win over any aggregate by being longest,
+ *       and one entry per block they own (sim_node_add_prefix).
  */
 struct sim__route {
   uint32_t prefix;
@@ -105,6 +106,11 @@ struct sim__rtable {
  *       already down is a no-op and leaves it due).
  *   N6. pstate[k] is the state the k-th registered module returned from
  *       attach for this host (routers have none).
+ *   N7. w->blocks[0..nblocks) are the address blocks of sim_node_add_prefix:
+ *       each belongs to a host whose npfx counts it, no two overlap, and a
+ *       block holds no address of another node (the owner's own addresses
+ *       may lie inside). An address in a block is owned by the block's node
+ *       unless it is in addr_map (then by the same node, N3).
  */
 struct sim__node {
   char *name;
@@ -122,6 +128,7 @@ struct sim__node {
   struct sim__rtable rt;
   struct sim_event boot_ev;    /* pending reboot (N5) */
   void *pstate[SIM__MAX_PROTOS];
+  uint32_t npfx;               /* blocks of w->blocks it owns (N7) */
   sim_device_rx_fn dev_rx;     /* sim_node_set_device: takes local packets */
   void *dev_ctx;
 };
@@ -219,6 +226,13 @@ struct sim__addr_map {
   size_t n;
 };
 
+/* A block of addresses owned by one host (sim_node_add_prefix). */
+struct sim__block {
+  uint32_t prefix;
+  uint32_t node;
+  uint8_t len;
+};
+
 /*
  *   W1. now_ns only grows; every pending event has t_ns >= now_ns.
  *   W2. stop_req is only set by sim_stop() and only cleared by sim_run()
@@ -249,6 +263,9 @@ struct sim_world {
   size_t nodes_cap;
   struct sim__name_map names;
   struct sim__addr_map addrs;
+  struct sim__block *blocks;        /* N7: few, searched linearly */
+  size_t nblocks;
+  size_t blocks_cap;
 
   /* links */
   struct sim__link **links;         /* pointers: links embed events */

@@ -351,10 +351,32 @@ bool sim__world_check(const struct sim_world *w)
     for (uint32_t k = 1; k < n->nlinks; k++)
       if (n->links[k - 1] >= n->links[k])
         return false; /* N4 */
+    uint32_t npfx = 0;
+    for (size_t b = 0; b < w->nblocks; b++)
+      npfx += w->blocks[b].node == i;
+    if (npfx != n->npfx || (npfx && n->kind != SIM_NODE_HOST))
+      return false; /* N7 */
     if (sim_event_pending(&n->boot_ev) && n->up)
       return false; /* N5 */
     if (!sim__rtable_check(&n->rt))
       return false;
+  }
+  for (size_t b = 0; b < w->nblocks; b++) { /* N7: disjoint, no stranger */
+    const struct sim__block *x = &w->blocks[b];
+    uint32_t mx = x->len ? UINT32_MAX << (32 - x->len) : 0;
+    if (x->len < 1 || x->len > 32 || (x->prefix & ~mx) ||
+        x->node >= w->nnodes)
+      return false;
+    for (size_t c = 0; c < b; c++) {
+      const struct sim__block *y = &w->blocks[c];
+      uint32_t my = UINT32_MAX << (32 - y->len);
+      if ((x->prefix & my) == y->prefix || (y->prefix & mx) == x->prefix)
+        return false;
+    }
+    for (size_t i = 0; i < w->nnodes; i++)
+      for (uint32_t k = 0; k < w->nodes[i]->naddrs; k++)
+        if (i != x->node && (w->nodes[i]->addrs[k] & mx) == x->prefix)
+          return false;
   }
   for (size_t l = 0; l < w->nlinks; l++)
     if (!sim__link_check(w, (uint32_t)l))

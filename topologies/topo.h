@@ -92,7 +92,7 @@ int topo_link_attrs(const char *text, struct sim_link_params *ab,
 
 /*
  * Create the nodes (ids 0, 1, 2... in declaration order, so w must not
- * have nodes yet), their addresses, the links (ids in declaration order),
+ * have nodes yet), their addresses and tun prefixes, the links (ids in declaration order),
  * scheduled link down/up events, the routers' default routes, and finally
  * call sim_routes_compute(). On failure err names the declaration the
  * simulator refused; the world is then partly built and should be freed.
@@ -116,6 +116,10 @@ uint32_t topo_node_addr(const struct topo *t, uint32_t node);
 /* True for a node declared with `tun` (a host to the simulator, bound to
  * a TUN device by the emulation mode); false out of range. */
 bool topo_node_is_tun(const struct topo *t, uint32_t node);
+/* The `prefix` of a tun node (every address of it is reached through the
+ * node): true with net and len filled, false when it has none. */
+bool topo_node_tun_prefix(const struct topo *t, uint32_t node, uint32_t *net,
+                          int *len);
 
 /*
  * A group's members are nodes first_node .. first_node + count - 1 (dense
@@ -139,7 +143,7 @@ void topo_print_summary(const struct topo *t, const struct sim_world *w,
 
 /*
  * A 64-bit FNV-1a digest of the resolved topology, as 16 lowercase hex
- * digits: nodes (kind, name, address), groups, links with the parameters of
+ * digits: nodes (kind, name, address), tun prefixes, groups, links with the parameters of
  * both directions and their scheduled events, default routes. It ignores
  * how the text was written (comments, spacing, includes, defaults versus
  * per-link attributes, 1% versus 0.01) and changes with anything that

@@ -57,6 +57,13 @@ int topo_build(const struct topo *t, struct sim_world *w,
     if (n->addr != 0 && (rc = sim_node_add_addr(w, id, n->addr)) != SIM_OK)
       return build_err(t, err, &n->pos, "address of node", name, rc);
   }
+  for (size_t i = 0; i < t->ntunpfx; i++) {
+    const struct topo__tunpfx *x = &t->tunpfx[i];
+    rc = sim_node_add_prefix(w, x->node, x->net, x->len);
+    if (rc != SIM_OK)
+      return build_err(t, err, &x->pos, "prefix of tun node",
+                       topo__name(t, t->nodes[x->node].name), rc);
+  }
   for (size_t i = 0; i < t->nlinks; i++) {
     const struct topo__link *l = &t->links[i];
     const struct topo__lclass *c = &t->classes[l->cls];

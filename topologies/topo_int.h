@@ -24,7 +24,10 @@
  *       existing link class (its parameters and events);
  *   T5  every default route names a router and a link one of whose ends is
  *       that router and the other the "via" node; at most one per router;
- *   T6  hosts + routers == nodes.
+ *   T6  hosts + routers == nodes;
+ *   T7  every tun prefix belongs to a tun node (at most one each), has no
+ *       host bits set and a length 1-32, overlaps no other tun prefix and
+ *       holds no address of another node (its own node's may lie inside).
  */
 #ifndef TCPSIM_TOPO_INT_H
 #define TCPSIM_TOPO_INT_H
@@ -115,6 +118,16 @@ struct topo__defroute {
   struct topo__pos via_pos;
 };
 
+/* `tun NAME addr A.B.C.D prefix P/LEN`: every address of the prefix is
+ * reached through the tun node (sim_node_add_prefix). Few: searched
+ * linearly. */
+struct topo__tunpfx {
+  uint32_t node;
+  uint32_t net;
+  uint32_t len;
+  struct topo__pos pos;  /* the prefix value */
+};
+
 /* Open-addressing hash map from a key to a uint32 value. Name maps key on
  * strings stored in topo.names (the slot holds the value, the hash is kept
  * beside it to skip most string compares); address maps key on the
@@ -142,6 +155,8 @@ struct topo {
   size_t nstmts, cap_stmts;
   struct topo__defroute *defroutes;
   size_t ndefroutes, cap_defroutes;
+  struct topo__tunpfx *tunpfx;  /* T7 */
+  size_t ntunpfx, cap_tunpfx;
 
   char *names;                 /* arena of NUL-terminated names */
   size_t names_len, cap_names;
@@ -183,6 +198,10 @@ bool topo__names_get(const struct topo *t, const char *s, size_t len,
 int topo__names_put(struct topo *t, uint32_t name_off, uint32_t val);
 bool topo__addrs_get(const struct topo *t, uint32_t addr, uint32_t *node);
 int topo__addrs_put(struct topo *t, uint32_t addr, uint32_t node);
+
+/* The tun prefix holding addr (T7), NULL when none. */
+const struct topo__tunpfx *topo__tunpfx_of(const struct topo *t,
+                                           uint32_t addr);
 
 /* Usable host addresses of a prefix: the network and broadcast addresses
  * are skipped for lengths up to 30; /31 has 2 and /32 has 1; 0.0.0.0 is

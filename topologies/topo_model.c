@@ -81,6 +81,7 @@ void topo_free(struct topo *t)
   free(t->links);
   free(t->stmt_pos);
   free(t->defroutes);
+  free(t->tunpfx);
   free(t->names);
   for (size_t i = 0; i < t->nfiles; i++)
     free(t->files[i]);
@@ -91,6 +92,20 @@ void topo_free(struct topo *t)
   free(t->addr_map.vals);
   free(t->addr_map.keys);
   free(t);
+}
+
+static uint32_t pfx_mask(uint32_t len)
+{
+  return len == 0 ? 0 : UINT32_MAX << (32 - len);
+}
+
+const struct topo__tunpfx *topo__tunpfx_of(const struct topo *t,
+                                           uint32_t addr)
+{
+  for (size_t i = 0; i < t->ntunpfx; i++)
+    if ((addr & pfx_mask(t->tunpfx[i].len)) == t->tunpfx[i].net)
+      return &t->tunpfx[i];
+  return NULL;
 }
 
 int topo__reserve(void **arr, size_t *cap, size_t len, size_t n, size_t elem)
@@ -442,6 +457,23 @@ bool topo__check(const struct topo *t)
       if (t->defroutes[j].router == d->router)
         return false;
   }
+  for (size_t i = 0; i < t->ntunpfx; i++) { /* T7 */
+    const struct topo__tunpfx *x = &t->tunpfx[i];
+    uint32_t m = pfx_mask(x->len);
+    if (x->node >= t->nnodes || !t->nodes[x->node].tun || x->len < 1 ||
+        x->len > 32 || (x->net & ~m))
+      return false;
+    for (size_t j = 0; j < i; j++) {
+      const struct topo__tunpfx *y = &t->tunpfx[j];
+      if (y->node == x->node || (x->net & pfx_mask(y->len)) == y->net ||
+          (y->net & m) == x->net)
+        return false;
+    }
+    for (size_t k = 0; k < t->nnodes; k++)
+      if (k != x->node && t->nodes[k].addr != 0 &&
+          (t->nodes[k].addr & m) == x->net)
+        return false;
+  }
   return true;
 }
 
@@ -559,6 +591,17 @@ int topo_digest(const struct topo *t, char out_hex[17])
     }
     free(by_router);
   }
+  /* Tun prefixes only when there are some: digests of topologies without
+   * one stay as they were. */
+  if (t->ntunpfx) {
+    fnv_str(&f, "tun-prefixes");
+    fnv_u64(&f, t->ntunpfx);
+    for (size_t i = 0; i < t->ntunpfx; i++) {
+      fnv_u64(&f, t->tunpfx[i].node);
+      fnv_u64(&f, t->tunpfx[i].net);
+      fnv_u64(&f, t->tunpfx[i].len);
+    }
+  }
   snprintf(out_hex, 17, "%016llx", (unsigned long long)f.h);
   return TOPO_OK;
 }
@@ -571,4 +614,18 @@ const char *topo_text(const struct topo *t)
 bool topo_node_is_tun(const struct topo *t, uint32_t node)
 {
   return t && node < t->nnodes && t->nodes[node].tun;
+}
+
+bool topo_node_tun_prefix(const struct topo *t, uint32_t node, uint32_t *net,
+                          int *len)
+{
+  if (!t)
+    return false;
+  for (size_t i = 0; i < t->ntunpfx; i++)
+    if (t->tunpfx[i].node == node) {
+      *net = t->tunpfx[i].net;
+      *len = (int)t->tunpfx[i].len;
+      return true;
+    }
+  return false;
 }

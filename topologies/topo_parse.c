@@ -208,6 +208,18 @@ static int add_node(struct parser *p, uint32_t name_off, int kind,
                 topo__name(t, name_off), topo__name(t, t->nodes[other].name),
                 pos_str(p, &t->nodes[other].pos, where, sizeof where));
   }
+  if (addr != 0 && t->ntunpfx) {
+    const struct topo__tunpfx *x = topo__tunpfx_of(t, addr);
+    if (x) {
+      char a[16], b[16], where[600];
+      return perr(p, addr_col, "address %s for '%s' is inside prefix %s/%lu "
+                  "of tun node '%s' (at %s)", topo__ipv4_str(addr, a),
+                  topo__name(t, name_off), topo__ipv4_str(x->net, b),
+                  (unsigned long)x->len,
+                  topo__name(t, t->nodes[x->node].name),
+                  pos_str(p, &x->pos, where, sizeof where));
+    }
+  }
   {
     void *arr = t->nodes;
     int rc = topo__reserve(&arr, &t->cap_nodes, t->nnodes, 1, sizeof *n);
@@ -270,16 +282,21 @@ static int st_node(struct parser *p, int kind)
                   TOPO__NO_GROUP, here(p, nt->col), addr_col);
 }
 
-/* tun NAME addr A.B.C.D: a host of the simulated network that stands for
- * the Linux end of a TUN device (the emulation mode, emu/). The address is
- * the one the kernel side has, so it is required: a pool address would
- * bind the device to an address nobody configured. */
+/* tun NAME addr A.B.C.D [prefix P/LEN]: a host of the simulated network
+ * that stands for the Linux end of a TUN device (the emulation mode, emu/).
+ * The address is the one the kernel side has, so it is required: a pool
+ * address would bind the device to an address nobody configured. With a
+ * prefix, every address of it is reached through the node too (the Linux
+ * side may own several, or route them further): it must hold no other
+ * node's address, nor overlap another tun prefix (T7). */
 static int st_tun(struct parser *p)
 {
+  struct topo *t = p->t;
   const struct topo__tok *kw = &p->toks[0];
   const struct topo__tok *nt = &p->toks[1];
-  uint32_t addr = 0, off;
-  int rc;
+  uint32_t addr = 0, off, net = 0, id;
+  int plen = 0, rc;
+  bool has_prefix = false;
 
   if (p->ntok < 2)
     return perr(p, kw->col, "missing name after 'tun'");
@@ -293,15 +310,65 @@ static int st_tun(struct parser *p)
     return perr(p, p->toks[2].col, "missing value after 'addr'");
   if (topo__val_addr(&p->wh, &p->toks[3], &addr) != 0)
     return TOPO_ESYNTAX;
-  if ((rc = expect_end(p, 4, "tun")) != 0)
+  if (p->ntok > 4 && topo__tok_is(&p->toks[4], "prefix")) {
+    if (p->ntok < 6)
+      return perr(p, p->toks[4].col, "missing value after 'prefix'");
+    if (topo__val_prefix(&p->wh, &p->toks[5], &net, &plen) != 0)
+      return TOPO_ESYNTAX;
+    if (plen == 0)
+      return perr(p, p->toks[5].col, "a tun prefix cannot be /0 (it would "
+                  "hold every address)");
+    has_prefix = true;
+  }
+  if ((rc = expect_end(p, has_prefix ? 6 : 4, "tun")) != 0)
     return rc;
-  if (topo__name_store(p->t, nt->s, nt->len, &off) != TOPO_OK)
+  if (topo__name_store(t, nt->s, nt->len, &off) != TOPO_OK)
     return oom(p);
+  id = (uint32_t)t->nnodes;
   rc = add_node(p, off, SIM_NODE_HOST, addr, false, TOPO__NO_GROUP,
                 here(p, nt->col), p->toks[3].col);
-  if (rc == TOPO_OK)
-    p->t->nodes[p->t->nnodes - 1].tun = 1;
-  return rc;
+  if (rc != TOPO_OK)
+    return rc;
+  t->nodes[id].tun = 1;
+  if (!has_prefix)
+    return TOPO_OK;
+
+  {
+    uint32_t mask = UINT32_MAX << (32 - plen);
+    uint32_t col = p->toks[5].col;
+    char a[16], b[16], where[600];
+    for (size_t i = 0; i < t->ntunpfx; i++) {
+      const struct topo__tunpfx *x = &t->tunpfx[i];
+      if ((net & (UINT32_MAX << (32 - x->len))) == x->net ||
+          (x->net & mask) == net)
+        return perr(p, col, "prefix %s/%d of tun node '%.*s' overlaps prefix "
+                    "%s/%lu of tun node '%s' (at %s)",
+                    topo__ipv4_str(net, a), plen, TOKF(nt),
+                    topo__ipv4_str(x->net, b), (unsigned long)x->len,
+                    topo__name(t, t->nodes[x->node].name),
+                    pos_str(p, &x->pos, where, sizeof where));
+    }
+    /* Nodes declared so far; later ones are checked in add_node, and the
+     * pool skips the prefix. */
+    for (uint32_t k = 0; k < id; k++) {
+      const struct topo__node *o = &t->nodes[k];
+      if (o->addr != 0 && (o->addr & mask) == net)
+        return perr(p, col, "prefix %s/%d of tun node '%.*s' holds %s, the "
+                    "address of '%s' (at %s)", topo__ipv4_str(net, a), plen,
+                    TOKF(nt), topo__ipv4_str(o->addr, b),
+                    topo__name(t, o->name),
+                    pos_str(p, &o->pos, where, sizeof where));
+    }
+    void *arr = t->tunpfx;
+    rc = topo__reserve(&arr, &t->cap_tunpfx, t->ntunpfx, 1,
+                       sizeof *t->tunpfx);
+    t->tunpfx = arr;
+    if (rc != TOPO_OK)
+      return oom(p);
+    t->tunpfx[t->ntunpfx++] = (struct topo__tunpfx){
+        .node = id, .net = net, .len = (uint32_t)plen, .pos = here(p, col)};
+  }
+  return TOPO_OK;
 }
 
 /* Read "LO-HI", "N" or "*" between brackets; false when it is none of
@@ -1286,7 +1353,7 @@ static int parse_text(struct parser *p, const char *text, size_t len)
 
 /* Hosts declared without an address take the next free address of the
  * pool, in declaration order, skipping any address given explicitly
- * anywhere in the text. */
+ * anywhere in the text, and the tun prefixes. */
 static int assign_pool(struct parser *p)
 {
   struct topo *t = p->t;
@@ -1298,8 +1365,9 @@ static int assign_pool(struct parser *p)
     struct topo__node *n = &t->nodes[i];
     if (!n->want_pool)
       continue;
-    while (cursor < count && topo__addrs_get(t, first + (uint32_t)cursor,
-                                             &other))
+    while (cursor < count &&
+           (topo__addrs_get(t, first + (uint32_t)cursor, &other) ||
+            (t->ntunpfx && topo__tunpfx_of(t, first + (uint32_t)cursor))))
       cursor++;
     if (cursor >= count) {
       char a[16];

@@ -18,8 +18,10 @@
  * close in both orders with the states `ss -tanH` shows, a port with no
  * listener, abort, SYN-ACKs dropped for 2.5 s against the kernel's SYN
  * schedule, a reboot of the server), a simulated client to a Linux
- * listener, and malformed IPv4 written into the device through a packet
- * socket. Sockets of earlier tests may linger (TIME-WAIT): every `ss`
+ * listener, malformed IPv4 written into the device through a packet
+ * socket, and a Linux client at 10.0.9.7, in the prefix of the tun node of
+ * another topology (tp.topo, with a router) but not its address, run with
+ * --pcap and the tun node's file read back by tshark. Sockets of earlier tests may linger (TIME-WAIT): every `ss`
  * check names its socket by address and port.
  */
 #define _GNU_SOURCE /* setns */
@@ -187,17 +189,24 @@ struct emu_run {
   char db[300];
 };
 
-/* An experiment file of the given duration (the run's wall-clock time). */
-static void write_ini_for(const char *name, const char *duration,
-                          const char *body)
+/* An experiment file on topology topo (in g_dir) of the given duration
+ * (the run's wall-clock time). */
+static void write_ini_topo(const char *name, const char *topo,
+                           const char *duration, const char *body)
 {
   char path[400];
   snprintf(path, sizeof path, "%s/%s", g_dir, name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
-  fprintf(f, "[run]\ntopology = t.topo\nduration = %s\ntrace = segments\n\n"
-          "%s", duration, body);
+  fprintf(f, "[run]\ntopology = %s\nduration = %s\ntrace = segments\n\n"
+          "%s", topo, duration, body);
   fclose(f);
+}
+
+static void write_ini_for(const char *name, const char *duration,
+                          const char *body)
+{
+  write_ini_topo(name, "t.topo", duration, body);
 }
 
 static void write_ini(const char *name, const char *workloads)
@@ -222,8 +231,10 @@ static void dump_log(const char *log)
   (void)sh("cat %s >&2", log);
 }
 
-/* Start `tcpsim emu INI` and wait until its loop runs. */
-static void emu_start(struct emu_run *r, const char *ini, const char *tag)
+/* Start `tcpsim emu INI` (with --pcap DIR when pcap is not NULL) and wait
+ * until its loop runs. */
+static void emu_start_pcap(struct emu_run *r, const char *ini,
+                           const char *tag, const char *pcap)
 {
   snprintf(r->log, sizeof r->log, "%s/%s.log", g_dir, tag);
   snprintf(r->db, sizeof r->db, "%s/%s.db", g_dir, tag);
@@ -237,8 +248,13 @@ static void emu_start(struct emu_run *r, const char *ini, const char *tag)
       _exit(127);
     dup2(fd, 1);
     dup2(fd, 2);
-    execl(TCPSIM_BINARY, "tcpsim", "emu", ini_path, "--tun",
-          "linux=" TUN_DEV, "--db", r->db, NULL);
+    char *args[] = {"tcpsim", "emu", ini_path, "--tun", "linux=" TUN_DEV,
+                    "--db", r->db, NULL, NULL, NULL};
+    if (pcap) {
+      args[7] = "--pcap";
+      args[8] = (char *)pcap;
+    }
+    execv(TCPSIM_BINARY, args);
     _exit(127);
   }
   double t0 = now_s();
@@ -256,6 +272,11 @@ static void emu_start(struct emu_run *r, const char *ini, const char *tag)
     }
     usleep(20000);
   }
+}
+
+static void emu_start(struct emu_run *r, const char *ini, const char *tag)
+{
+  emu_start_pcap(r, ini, tag, NULL);
 }
 
 /* Wait for the run's end (bounded) and expect exit status 0. */
@@ -283,12 +304,17 @@ static long query_long(const char *db, const char *sql)
   return (long)tsup_sql_int(db, sql);
 }
 
-/* A Linux socket connected to 10.0.0.1:port, or -1 with errno (bounded
- * by 10 s). */
-static int linux_connect(uint16_t port)
+/* A Linux socket bound to src (any address when NULL) and connected to
+ * 10.0.0.1:port, or -1 with errno (bounded by 10 s). */
+static int linux_connect_from(const char *src, uint16_t port)
 {
   int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   assert_true(s >= 0);
+  if (src) {
+    struct sockaddr_in b = {.sin_family = AF_INET};
+    inet_pton(AF_INET, src, &b.sin_addr);
+    assert_int_equal(bind(s, (struct sockaddr *)&b, sizeof b), 0);
+  }
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
   inet_pton(AF_INET, "10.0.0.1", &a.sin_addr);
   if (connect(s, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
@@ -312,6 +338,11 @@ static int linux_connect(uint16_t port)
   setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return s;
+}
+
+static int linux_connect(uint16_t port)
+{
+  return linux_connect_from(NULL, port);
 }
 
 static uint16_t local_port(int s)
@@ -1052,6 +1083,141 @@ static void test_malformed_from_linux(void **state)
   assert_int_equal(count_segs(r.db, "sport=40000"), 0);
 }
 
+/* tshark on a pcap file: the frames that match filter (a display filter),
+ * with the IP and TCP checksums verified. Fails the test when tshark is
+ * missing or cannot read the file. */
+static int tshark_count(const char *path, const char *filter)
+{
+  if (sh("command -v tshark >/dev/null 2>&1") != 0)
+    fail_msg("tshark is not installed: it is how this test checks the pcap "
+             "files (scripts/install-deps.sh installs it)");
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd,
+           "tshark -n -r '%s' -o tcp.check_checksum:TRUE "
+           "-o ip.check_checksum:TRUE -Y '%s' 2>'%s.err'", path, filter, path);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  char line[2048];
+  int n = 0;
+  while (fgets(line, sizeof line, p)) {
+    printf("  tshark [%s]: %s", filter, line);
+    n++;
+  }
+  int st = pclose(p);
+  if (st != 0) {
+    (void)sh("cat '%s.err' >&2", path);
+    fail_msg("tshark exited with status %d reading %s", st, path);
+  }
+  return n;
+}
+
+/* The tun node owns a prefix (tun linux addr 10.0.0.2 prefix
+ * 10.0.9.0/24), and a router stands between it and the server. Linux
+ * connects from 10.0.9.7, an address of the prefix that is not the tun
+ * node's own (added to the device for the test): the server's SYN-ACK and
+ * answer are routed to the prefix, so back through the TUN, and the
+ * exchange completes. With --pcap, the tun node's file holds the segments
+ * exchanged with Linux: tshark reads it with no malformed frame or bad
+ * checksum, and shows the handshake with the client's address. */
+static void test_prefix_client_and_pcap(void **state)
+{
+  (void)state;
+  skip_if_missing();
+  char path[400], pcap[300];
+  snprintf(path, sizeof path, "%s/tp.topo", g_dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("tun linux addr 10.0.0.2 prefix 10.0.9.0/24\n"
+        "router r\n"
+        "host server addr 10.0.0.1\n"
+        "link linux r rate 100Mbps delay 1ms\n"
+        "link r server rate 100Mbps delay 1ms\n", f);
+  fclose(f);
+  write_ini_topo("prefix.ini", "tp.topo", "3s",
+                 "[workload.server]\ntype = server\nhosts = server\n"
+                 "port = 80\nrequest_bytes = 100\nresponse_bytes = 1000\n"
+                 "close = first\n");
+  snprintf(pcap, sizeof pcap, "%s/pcap-prefix", g_dir);
+  assert_int_equal(sh("ip addr add 10.0.9.7/32 dev " TUN_DEV), 0);
+  struct emu_run r;
+  emu_start_pcap(&r, "prefix.ini", "prefix", pcap);
+  int s = linux_connect_from("10.0.9.7", 80);
+  if (s < 0) {
+    int e = errno;
+    emu_abandon(&r);
+    (void)sh("ip addr del 10.0.9.7/32 dev " TUN_DEV);
+    fail_msg("connect from 10.0.9.7 to the simulated server: %s",
+             strerror(e));
+  }
+  uint16_t lport = local_port(s);
+  char req[100];
+  memset(req, 'q', sizeof req);
+  assert_int_equal(send(s, req, sizeof req, 0), (ssize_t)sizeof req);
+  int end;
+  size_t nonzero;
+  size_t got = read_upto(s, 1000, &end, &nonzero);
+  char buf[16];
+  int end2 = -1;
+  size_t more = got == 1000 ? read_upto(s, sizeof buf, &end2, NULL) : 0;
+  close(s);
+  emu_finish(&r);
+  (void)sh("ip addr del 10.0.9.7/32 dev " TUN_DEV);
+  assert_int_equal(got, 1000);
+  assert_int_equal(nonzero, 0);
+  assert_int_equal(more, 0);
+  assert_int_equal(end2, 0); /* the server's FIN (close = first) */
+
+  /* Nodes: linux 0, r 1, server 2. */
+  char w[300];
+  assert_int_equal(query_long(r.db, "SELECT count(*) FROM runs WHERE "
+                              "status='done'"), 1);
+  snprintf(w, sizeof w, "event='send' AND node=0 AND flags='S' AND "
+           "src='10.0.9.7' AND sport=%u AND dport=80", (unsigned)lport);
+  assert_int_equal(count_segs(r.db, w), 1);
+  snprintf(w, sizeof w, "event='send' AND node=2 AND flags='SA' AND "
+           "dst='10.0.9.7' AND dport=%u", (unsigned)lport);
+  assert_true(count_segs(r.db, w) >= 1);
+  snprintf(w, sizeof w, "event='recv' AND node=0 AND flags='SA' AND "
+           "dst='10.0.9.7' AND dport=%u", (unsigned)lport);
+  assert_true(count_segs(r.db, w) >= 1);
+  snprintf(w, sizeof w, "SELECT sum(len) FROM segments WHERE event='recv' "
+           "AND node=0 AND dst='10.0.9.7' AND dport=%u", (unsigned)lport);
+  assert_int_equal(query_long(r.db, w), 1000);
+  assert_int_equal(count_segs(r.db, "event='drop'"), 0);
+  assert_int_equal(query_long(r.db, "SELECT count(*) FROM connections WHERE "
+                              "node=2 AND kind='passive' AND established_ns "
+                              "IS NOT NULL AND error IS NULL"), 1);
+  assert_true(query_long(r.db, "SELECT value FROM metrics WHERE "
+                         "name='emu.tun_tx'") >= 3);
+
+  /* pcap: one file per host, the tun node's among them. */
+  struct stat st;
+  snprintf(path, sizeof path, "%s/server.pcap", pcap);
+  assert_int_equal(stat(path, &st), 0);
+  snprintf(path, sizeof path, "%s/linux.pcap", pcap);
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(st.st_size > 24); /* more than the file header */
+  assert_int_equal(tshark_count(path, "_ws.malformed || "
+                   "ip.checksum.status == \"Bad\" || "
+                   "tcp.checksum.status == \"Bad\" || "
+                   "_ws.expert.severity == \"Error\""), 0);
+  char filter[300];
+  snprintf(filter, sizeof filter, "ip.src == 10.0.9.7 && ip.dst == 10.0.0.1 "
+           "&& tcp.srcport == %u && tcp.dstport == 80 && tcp.flags.syn == 1 "
+           "&& tcp.flags.ack == 0", (unsigned)lport);
+  assert_int_equal(tshark_count(path, filter), 1);
+  snprintf(filter, sizeof filter, "ip.src == 10.0.0.1 && ip.dst == 10.0.9.7 "
+           "&& tcp.dstport == %u && tcp.flags.syn == 1 && tcp.flags.ack == 1",
+           (unsigned)lport);
+  assert_true(tshark_count(path, filter) >= 1);
+  snprintf(filter, sizeof filter, "ip.src == 10.0.9.7 && tcp.srcport == %u "
+           "&& tcp.flags.syn == 0 && tcp.flags.ack == 1 && tcp.seq == 1 && "
+           "tcp.ack == 1", (unsigned)lport);
+  assert_true(tshark_count(path, filter) >= 1); /* the handshake's ACK */
+  snprintf(filter, sizeof filter, "ip.dst == 10.0.9.7 && tcp.len > 0");
+  assert_true(tshark_count(path, filter) >= 1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1064,6 +1230,7 @@ int main(void)
     cmocka_unit_test(test_synack_drops),
     cmocka_unit_test(test_simulated_reboot),
     cmocka_unit_test(test_malformed_from_linux),
+    cmocka_unit_test(test_prefix_client_and_pcap),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -624,6 +624,94 @@ static void test_100k_hosts_behind_four_routers(void **state)
   sim_world_free(w);
 }
 
+/* ====================================================================== */
+/* Blocks owned by a host (sim_node_add_prefix)                            */
+/* ====================================================================== */
+
+/* t owns 10.0.9.0/25 (and 10.0.9.6 inside it), h2 10.0.9.128/25, both
+ * behind r1; v owns 10.0.7.0/24 around its own 10.0.7.1, behind r2 with
+ * s. Every address of a block belongs to its host, is delivered to it and
+ * routed as one prefix: r2 sees r1's side as two blocks, the two /25s
+ * merged into one /24. */
+static void test_host_prefix_blocks(void **state)
+{
+  struct got g;
+  struct sim_world *w = world(&g);
+  uint32_t t = node(w, SIM_NODE_HOST, "t", 0x0a000002);
+  uint32_t h2 = node(w, SIM_NODE_HOST, "h2", 0x0a000801);
+  uint32_t r1 = node(w, SIM_NODE_ROUTER, "r1", 0);
+  uint32_t r2 = node(w, SIM_NODE_ROUTER, "r2", 0);
+  uint32_t s = node(w, SIM_NODE_HOST, "s", 0x0a000001);
+  uint32_t v = node(w, SIM_NODE_HOST, "v", 0x0a000701);
+  uint32_t lt = link(w, t, r1);
+  uint32_t lh = link(w, h2, r1);
+  uint32_t lr = link(w, r1, r2);
+  link(w, s, r2);
+  uint32_t lv = link(w, v, r2);
+
+  /* Refusals: a router, host bits, lengths, overlaps, strangers inside. */
+  assert_int_equal(sim_node_add_prefix(w, r1, 0x0a000900, 24), SIM_EINVAL);
+  assert_int_equal(sim_node_add_prefix(w, t, 0x0a000901, 24), SIM_EINVAL);
+  assert_int_equal(sim_node_add_prefix(w, t, 0, 0), SIM_EINVAL);
+  assert_int_equal(sim_node_add_prefix(w, t, 0x0a000900, 33), SIM_EINVAL);
+  assert_int_equal(sim_node_add_prefix(w, 99, 0x0a000900, 24), SIM_EINVAL);
+  assert_int_equal(sim_node_add_prefix(w, h2, 0x0a000000, 24), SIM_EEXIST);
+  assert_int_equal(sim_node_add_prefix(w, t, 0x0a000900, 25), SIM_OK);
+  assert_int_equal(sim_node_add_prefix(w, h2, 0x0a000900, 24), SIM_EEXIST);
+  assert_int_equal(sim_node_add_prefix(w, h2, 0x0a000940, 26), SIM_EEXIST);
+  assert_int_equal(sim_node_add_prefix(w, h2, 0x0a000980, 25), SIM_OK);
+  assert_int_equal(sim_node_add_prefix(w, v, 0x0a000700, 24), SIM_OK);
+  assert_int_equal(sim_node_add_addr(w, s, 0x0a000905), SIM_EEXIST);
+  assert_int_equal(sim_node_add_addr(w, t, 0x0a000906), SIM_OK);
+  assert_true(sim__world_check(w));
+
+  uint32_t o;
+  assert_int_equal(sim_addr_owner(w, 0x0a00094d, &o), SIM_OK);
+  assert_int_equal(o, t);
+  assert_int_equal(sim_addr_owner(w, 0x0a000906, &o), SIM_OK);
+  assert_int_equal(o, t);
+  assert_int_equal(sim_addr_owner(w, 0x0a0009c8, &o), SIM_OK);
+  assert_int_equal(o, h2);
+  assert_int_equal(sim_addr_owner(w, 0x0a000763, &o), SIM_OK);
+  assert_int_equal(o, v);
+  assert_int_equal(sim_addr_owner(w, 0x0a000a01, &o), SIM_ENOENT);
+  assert_int_equal(sim_node_addr(w, t), 0x0a000002);
+
+  assert_int_equal(sim_routes_compute(w), SIM_OK);
+  check_tables(w);
+  assert_int_equal(route(w, r2, 0x0a00094d), lr);
+  assert_int_equal(route(w, r2, 0x0a0009c8), lr);
+  assert_int_equal(route(w, r1, 0x0a00094d), lt);
+  assert_int_equal(route(w, r1, 0x0a000906), lt);
+  assert_int_equal(route(w, r1, 0x0a0009c8), lh);
+  assert_int_equal(route(w, r2, 0x0a000763), lv);
+  assert_int_equal(route(w, r2, 0x0a000a01), SIM__NONE);
+  /* r2: 10.0.0.2/32, 10.0.8.1/32, 10.0.9.0/24 towards r1; s's /32 and v's
+   * /32 and /24 direct. r1: t's 10.0.0.2, 10.0.9.6 and /25, h2's /32 and
+   * /25 direct; 10.0.0.1/32 and 10.0.7.0/24 (holding v's own) to r2. */
+  assert_int_equal(sim_route_count(w, r2), 6);
+  assert_int_equal(sim_route_count(w, r1), 7);
+
+  /* Delivery: to the owner, from far and from near. */
+  assert_int_equal(send(w, s, 0x0a00094d, 64), SIM_OK);
+  assert_int_equal(send(w, s, 0x0a0009c8, 64), SIM_OK);
+  assert_int_equal(send(w, t, 0x0a000763, 64), SIM_OK);
+  assert_int_equal(send(w, v, 0x0a000a01, 64), SIM_OK); /* nobody's */
+  assert_int_equal(sim_run(w, SIM_S), SIM_OK);
+  assert_int_equal(g.n, 3);
+  assert_int_equal(g.ndrops, 1);
+  assert_int_equal(g.drop_why[0], SIM_DROP_NO_ROUTE);
+  bool seen_t = false, seen_h2 = false, seen_v = false;
+  for (int i = 0; i < g.n; i++) {
+    seen_t |= g.node[i] == t;
+    seen_h2 |= g.node[i] == h2;
+    seen_v |= g.node[i] == v;
+  }
+  assert_true(seen_t && seen_h2 && seen_v);
+  assert_true(sim__world_check(w));
+  sim_world_free(w);
+}
+
 int main(void)
 {
   const struct CMUnitTest paths[] = {
@@ -635,6 +723,7 @@ int main(void)
       cmocka_unit_test(test_route_cache_agrees),
       cmocka_unit_test(test_multihomed_and_multilink_host),
       cmocka_unit_test(test_longest_prefix_match),
+      cmocka_unit_test(test_host_prefix_blocks),
   };
   const struct CMUnitTest drops[] = {
       cmocka_unit_test(test_default_route_and_no_route),

@@ -257,6 +257,33 @@ static void test_unreachable_hosts_reported(void **state)
   built_free(&b);
 }
 
+/* A tun node with a prefix: every address of it is owned by the node and
+ * routed to it (here across a router, as one /24), its own address too. */
+static void test_tun_prefix_builds(void **state)
+{
+  struct built b;
+  uint32_t owner, linux_id, r;
+
+  (void)state;
+  build_text(&b, "tun.topo",
+             "tun linux addr 10.0.0.2 prefix 10.0.9.0/24\n"
+             "router r\nhost server addr 10.0.0.1\n"
+             "link linux r\nlink r server\n", false);
+  linux_id = id_of(&b, "linux");
+  r = id_of(&b, "r");
+  assert_int_equal(sim_node_addr(b.w, linux_id), 0x0a000002);
+  assert_int_equal(sim_addr_owner(b.w, 0x0a000907, &owner), SIM_OK);
+  assert_int_equal(owner, linux_id);
+  assert_int_equal(sim_addr_owner(b.w, 0x0a000a07, &owner), SIM_ENOENT);
+  assert_int_equal(walk(b.w, id_of(&b, "server"), 0x0a000907), 2);
+  assert_int_equal(walk(b.w, id_of(&b, "server"), 0x0a0009ff), 2);
+  assert_int_equal(walk_names(&b, "server", "linux"), 2);
+  assert_int_equal(walk_names(&b, "linux", "server"), 2);
+  /* r: linux's /32 and /24, server's /32. */
+  assert_int_equal(sim_route_count(b.w, r), 3);
+  built_free(&b);
+}
+
 static void test_link_events_scheduled(void **state)
 {
   struct built b;
@@ -375,6 +402,7 @@ int main(void)
     cmocka_unit_test(test_routes_star_and_default),
     cmocka_unit_test(test_routes_campus),
     cmocka_unit_test(test_unreachable_hosts_reported),
+    cmocka_unit_test(test_tun_prefix_builds),
     cmocka_unit_test(test_link_events_scheduled),
     cmocka_unit_test(test_build_needs_empty_world),
     cmocka_unit_test(test_accepted_topologies_build),

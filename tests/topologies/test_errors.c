@@ -66,6 +66,40 @@ static const struct bad bad_inputs[] = {
   {"host a addr 10.0.0.1\ntun t addr 10.0.0.1", 2, 12,
    "duplicate address 10.0.0.1 for 't' (already given to 'a' at "
    "bad.topo:1:6)"},
+  /* tun prefixes */
+  {"tun t addr 10.0.0.2 prefix", 1, 21, "missing value after 'prefix'"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.1/24", 1, 28,
+   "prefix '10.0.9.1/24' has host bits set (did you mean 10.0.9.0/24?)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/33", 1, 28,
+   "bad prefix '10.0.9.0/33' (expected A.B.C.D/LEN with LEN 0-32)"},
+  {"tun t addr 10.0.0.2 prefix 0.0.0.0/0", 1, 28,
+   "a tun prefix cannot be /0 (it would hold every address)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/24 extra", 1, 40,
+   "unexpected 'extra' at end of tun statement"},
+  {"host a addr 10.0.9.7\ntun t addr 10.0.0.2 prefix 10.0.9.0/24", 2, 28,
+   "prefix 10.0.9.0/24 of tun node 't' holds 10.0.9.7, the address of 'a' "
+   "(at bad.topo:1:6)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/24\nhost a addr 10.0.9.7", 2, 13,
+   "address 10.0.9.7 for 'a' is inside prefix 10.0.9.0/24 of tun node 't' "
+   "(at bad.topo:1:28)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/24\nhosts c[1-3] prefix "
+   "10.0.9.128/25", 2, 21,
+   "address 10.0.9.129 for 'c1' is inside prefix 10.0.9.0/24 of tun node "
+   "'t' (at bad.topo:1:28)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/24\ntun u addr 10.0.9.5", 2, 12,
+   "address 10.0.9.5 for 'u' is inside prefix 10.0.9.0/24 of tun node 't' "
+   "(at bad.topo:1:28)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/25\n"
+   "tun u addr 10.0.0.3 prefix 10.0.9.0/24", 2, 28,
+   "prefix 10.0.9.0/24 of tun node 'u' overlaps prefix 10.0.9.0/25 of tun "
+   "node 't' (at bad.topo:1:28)"},
+  {"tun t addr 10.0.0.2 prefix 10.0.9.0/24\n"
+   "tun u addr 10.0.0.3 prefix 10.0.9.64/26", 2, 28,
+   "prefix 10.0.9.64/26 of tun node 'u' overlaps prefix 10.0.9.0/24 of tun "
+   "node 't' (at bad.topo:1:28)"},
+  {"tun t addr 10.0.0.2 prefix 10.255.0.0/30\npool 10.255.0.0/30\nhost a",
+   3, 6, "auto address pool 10.255.0.0/30 is exhausted at 'a' (2 addresses; "
+   "set a larger one with 'pool' or give the group a prefix)"},
   /* names */
   {"host a\nrouter a", 2, 8,
    "duplicate name 'a' (already declared at bad.topo:1:6)"},

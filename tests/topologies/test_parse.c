@@ -467,6 +467,58 @@ static void test_pool_assignment(void **state)
   topo_free(t);
 }
 
+/* tun NAME addr A.B.C.D prefix P/LEN: the prefix is kept with its node,
+ * the node keeps its address (which may lie inside), the pool skips the
+ * prefix, and the digest sees the prefix (and nothing changes for a tun
+ * node without one). */
+static void test_tun_prefix(void **state)
+{
+  uint32_t net = 0;
+  int len = 0;
+  struct topo *t = parse_ok("tun linux addr 10.0.0.2 prefix 10.0.9.0/24\n"
+                            "tun other addr 10.0.5.1 prefix 10.0.8.0/24\n"
+                            "tun inside addr 10.0.7.1 prefix 10.0.7.0/24\n"
+                            "tun plain addr 10.0.0.3\n"
+                            "host a\nhost b addr 10.0.6.1\n");
+
+  (void)state;
+  assert_int_equal(topo_node_addr(t, 0), addr_of("10.0.0.2"));
+  assert_true(topo_node_is_tun(t, 0));
+  assert_true(topo_node_tun_prefix(t, 0, &net, &len));
+  assert_int_equal(net, addr_of("10.0.9.0"));
+  assert_int_equal(len, 24);
+  assert_true(topo_node_tun_prefix(t, 1, &net, &len));
+  assert_int_equal(net, addr_of("10.0.8.0"));
+  assert_true(topo_node_tun_prefix(t, 2, &net, &len));
+  assert_int_equal(topo_node_addr(t, 2), addr_of("10.0.7.1"));
+  assert_false(topo_node_tun_prefix(t, 3, &net, &len));
+  assert_false(topo_node_tun_prefix(t, 5, &net, &len));
+  assert_false(topo_node_tun_prefix(t, 99, &net, &len));
+  assert_int_equal(topo_node_addr(t, 4), addr_of("10.255.0.1"));
+  topo_free(t);
+
+  t = parse_ok("tun linux addr 10.0.0.2 prefix 10.0.9.0/25\n"
+               "pool 10.0.9.0/24\nhost a\nhost b\n");
+  assert_int_equal(topo_node_addr(t, 1), addr_of("10.0.9.128"));
+  assert_int_equal(topo_node_addr(t, 2), addr_of("10.0.9.129"));
+  topo_free(t);
+
+  /* Digests: the prefix counts; its absence leaves the old digest. */
+  char d0[17], d1[17], d2[17], d3[17];
+  digest_of("tun linux addr 10.0.0.2\nhost s addr 10.0.0.1\nlink linux s\n",
+            d0);
+  digest_of("tun linux addr 10.0.0.2 prefix 10.0.9.0/24\n"
+            "host s addr 10.0.0.1\nlink linux s\n", d1);
+  digest_of("tun linux addr 10.0.0.2   prefix 10.0.9.0/24 # same\n"
+            "host s addr 10.0.0.1\nlink linux s\n", d2);
+  digest_of("tun linux addr 10.0.0.2 prefix 10.0.9.0/25\n"
+            "host s addr 10.0.0.1\nlink linux s\n", d3);
+  assert_string_equal(d1, d2);
+  assert_string_not_equal(d0, d1);
+  assert_string_not_equal(d1, d3);
+  assert_string_equal(d0, "798ba3679388abfd"); /* as before prefixes */
+}
+
 static void test_addresses_deterministic(void **state)
 {
   const char *text = "hosts c[1-500]\nhost s\nhosts d[1-10] prefix "
@@ -749,6 +801,7 @@ int main(void)
     cmocka_unit_test(test_syntax_freedoms),
     cmocka_unit_test(test_prefix_assignment),
     cmocka_unit_test(test_pool_assignment),
+    cmocka_unit_test(test_tun_prefix),
     cmocka_unit_test(test_addresses_deterministic),
     cmocka_unit_test(test_digest_ignores_spelling),
     cmocka_unit_test(test_digest_notices_meaning),
