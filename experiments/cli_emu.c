@@ -24,6 +24,8 @@ static const char emu_help[] =
     "packets the network sends to the node's address, or into its prefix\n"
     "(`tun NAME addr A.B.C.D prefix P/LEN`), are written to the device.\n"
     "Configure the Linux side yourself (addresses, link up, routes).\n"
+    "A [sweep] must come down to one run (narrow it with --set\n"
+    "sweep.SECTION.KEY=VALUE); that run's values are used.\n"
     "Results go to the database as for `tcpsim run`, with the segments\n"
     "exchanged with the real stack; the report says whether the simulation\n"
     "kept up with real time (metrics emu.*). Ctrl-C stops the run.\n"
@@ -40,6 +42,27 @@ static const char emu_help[] =
     "\n"
     "Exit status: 0 done, 1 the run failed or was interrupted, 2 bad input.\n";
 
+/* Name the [sweep] line that makes more than one run. */
+static void emu_refuse_sweep(const struct exp_config *c, size_t npoints)
+{
+  for (size_t i = 0; i < c->naxes; i++) {
+    const struct exp_sweep_axis *ax = &c->axes[i];
+    if (ax->nvalues > 1) {
+      fprintf(stderr,
+              "%s:%d: [sweep] %s.%s has %zu values (%zu runs); tcpsim emu "
+              "runs one experiment in real time: pick one with --set "
+              "sweep.%s.%s=VALUE, or run the points with tcpsim sweep\n",
+              c->file, ax->line, ax->section, ax->key, ax->nvalues, npoints,
+              ax->section, ax->key);
+      return;
+    }
+  }
+  fprintf(stderr,
+          "%s: [sweep] replications = %u; tcpsim emu runs one experiment in "
+          "real time: use --set sweep.replications=1\n",
+          c->file, (unsigned)c->replications);
+}
+
 int exp__cmd_emu(int argc, char **argv)
 {
   const char *file = NULL, *db = NULL, *pcap = NULL, *v;
@@ -49,7 +72,8 @@ int exp__cmd_emu(int argc, char **argv)
   size_t nsets = 0, ntuns = 0, nowned = 0;
   int64_t late_ns = 0;
   int rc = EXIT_BAD_INPUT;
-  struct exp_config *cfg = NULL;
+  struct exp_config *cfg = NULL, **points = NULL;
+  size_t npoints = 0;
 
   if (!sets || !tuns || !owned) {
     fprintf(stderr, "tcpsim emu: out of memory\n");
@@ -124,10 +148,21 @@ int exp__cmd_emu(int argc, char **argv)
     rc = lrc == EXP_ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
     goto out;
   }
+  /* Real time runs one experiment: a [sweep] must come down to one point
+   * (single values, or narrowed with --set sweep.KEY=VALUE). */
+  if (exp_sweep_expand(cfg, &points, &npoints, err, sizeof err) != EXP_OK) {
+    fprintf(stderr, "%s\n", err);
+    goto out;
+  }
+  if (npoints != 1) {
+    emu_refuse_sweep(cfg, npoints);
+    goto out;
+  }
   struct exp_emu_opts eo = {.tun = tuns, .ntun = ntuns, .late_ns = late_ns};
   struct exp_run_opts o = {.db = db, .pcap = pcap, .emu = &eo};
-  rc = exp_run(cfg, &o, NULL);
+  rc = exp_run(points[0], &o, NULL);
 out:
+  exp_sweep_free(points, npoints);
   exp_config_free(cfg);
   for (size_t i = 0; i < nowned; i++)
     free(owned[i]);

@@ -33,8 +33,8 @@ static void test_help_everywhere(void **state)
   assert_int_equal(tsup_run_tcpsim(&out, "--help", NULL), 0);
   assert_non_null(strstr(out, "usage: tcpsim COMMAND"));
   free(out);
-  static const char *const cmds[] = {"run", "sweep", "rerun", "check",
-                                     "ping", "list", "ladder", "fsm"};
+  static const char *const cmds[] = {"run", "sweep", "rerun", "check", "ping",
+                                     "list", "ladder", "fsm", "emu"};
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
     char want[64];
     assert_int_equal(tsup_run_tcpsim(&out, cmds[i], "--help", NULL), 0);
@@ -79,6 +79,47 @@ static void test_bad_input_exits_2(void **state)
   assert_non_null(strstr(out, "/nonexistent/x.topo"));
   free(out);
   assert_int_equal(tsup_run_tcpsim(&out, "topo", "check", NULL), 2);
+  free(out);
+}
+
+/* tcpsim emu runs one experiment in real time: a [sweep] of several runs is
+ * refused with its line (before any device is opened, so no root needed);
+ * narrowed to one point it gets past the sweep check. */
+static void test_emu_refuses_sweeps(void **state)
+{
+  (void)state;
+  char *out;
+  const char *ini = tsup_temp_file(".ini",
+      "[run]\n"
+      "topology = " TCPSIM_SOURCE_DIR "/topologies/two-hosts.topo\n"
+      "duration = 1s\n"
+      "\n"
+      "[sweep]\n"
+      "tcp.msl = 1s, 2s\n");
+  char path[512];
+  snprintf(path, sizeof path, "%s", ini);
+  assert_int_equal(tsup_run_tcpsim(&out, "emu", path, NULL), 2);
+  char want[600];
+  snprintf(want, sizeof want, "%s:6: [sweep] tcp.msl has 2 values (2 runs); "
+           "tcpsim emu runs one experiment in real time", path);
+  if (!strstr(out, want))
+    fail_msg("emu with a sweep says:\n%s", out);
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "emu", path, "--set",
+                                   "sweep.replications=3", "--set",
+                                   "sweep.tcp.msl=1s", NULL), 2);
+  assert_non_null(strstr(out, "[sweep] replications = 3; tcpsim emu"));
+  free(out);
+  /* One point: past the sweep check, to the topology (which has no tun
+   * node, so nothing is opened either). */
+  int rc = tsup_run_tcpsim(&out, "emu", path, "--set", "sweep.tcp.msl=1s",
+                           "--db", "/nonexistent-dir/x.db", NULL);
+  if (strstr(out, "[sweep]"))
+    fail_msg("one point refused:\n%s", out);
+  assert_int_not_equal(rc, 0);
+  free(out);
+  assert_int_equal(tsup_run_tcpsim(&out, "emu", path, "--tun", "x", NULL), 2);
+  assert_non_null(strstr(out, "expected --tun NODE=IFNAME"));
   free(out);
 }
 
@@ -201,7 +242,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_help_everywhere),
       cmocka_unit_test(test_bad_input_exits_2),
-      cmocka_unit_test(test_topo_check_reports_place),
+      cmocka_unit_test(test_emu_refuses_sweeps),
+    cmocka_unit_test(test_topo_check_reports_place),
       cmocka_unit_test(test_topo_check_examples),
       cmocka_unit_test(test_ping_prints_and_repeats),
       cmocka_unit_test(test_ping_reboot_is_shown),
