@@ -62,17 +62,55 @@ static int res_conn_grow(struct res_recorder *r)
   return RES_OK;
 }
 
+/* A detail from the pool (its index), or RES__NO_DET when memory is out. */
+static uint32_t res_det_alloc(struct res_recorder *r)
+{
+  uint32_t d;
+  if (r->det_nfree) {
+    d = r->det_free[--r->det_nfree];
+  } else {
+    if (r->det_len == r->det_cap) {
+      if (r->det_cap >= UINT32_MAX / 4)
+        return RES__NO_DET;
+      uint32_t ncap = r->det_cap ? r->det_cap * 2 : 256;
+      struct res__conn_det *n = realloc(r->det, ncap * sizeof *n);
+      if (!n)
+        return RES__NO_DET;
+      r->det = n;
+      uint32_t *f = realloc(r->det_free, ncap * sizeof *f);
+      if (!f)
+        return RES__NO_DET;
+      r->det_free = f;
+      r->det_cap = ncap;
+    }
+    d = r->det_len++;
+  }
+  struct res__conn_det *e = &r->det[d];
+  memset(e, 0, sizeof *e);
+  e->opened_ns = e->established_ns = -1;
+  return d;
+}
+
+static struct res__conn_det *res_det(struct res_recorder *r,
+                                     const struct res__conn *c)
+{
+  return c->det == RES__NO_DET ? NULL : &r->det[c->det];
+}
+
 static struct res__conn *res_conn_add(struct res_recorder *r, uint64_t id)
 {
   if ((r->conns_len + 1) * 4 > r->conns_cap * 3 && res_conn_grow(r) != RES_OK)
+    return NULL;
+  uint32_t det = RES__NO_DET;
+  if (r->level >= RES_TRACE_SUMMARY &&
+      (det = res_det_alloc(r)) == RES__NO_DET)
     return NULL;
   size_t i = res_hash(id, r->conns_cap);
   while (r->conns[i].id)
     i = (i + 1) & (r->conns_cap - 1);
   memset(&r->conns[i], 0, sizeof r->conns[i]);
   r->conns[i].id = id;
-  r->conns[i].opened_ns = r->conns[i].established_ns = -1;
-  r->conns[i].closed_ns = -1;
+  r->conns[i].det = det;
   r->conns[i].state = TCP_S_CLOSED;
   r->state_count[TCP_S_CLOSED]++;
   r->conns_len++;
@@ -93,6 +131,8 @@ static void res_conn_del(struct res_recorder *r, struct res__conn *c)
   size_t mask = r->conns_cap - 1;
   size_t i = (size_t)(c - r->conns), j = i;
   r->state_count[c->state]--;
+  if (c->det != RES__NO_DET)
+    r->det_free[r->det_nfree++] = c->det;
   c->id = 0;
   r->conns_len--;
   /* Shift later members of the cluster back over the hole when their home
@@ -164,46 +204,49 @@ static const char *const res_kind_name[] = {
   [RES__K_LISTENER] = "listener",
 };
 
-static void res_conn_write(struct res_recorder *r, const struct res__conn *c)
+/* Its `connections` row; closed_ns -1 and err TCP_OK for a connection
+ * still open at the end. */
+static void res_conn_write(struct res_recorder *r, const struct res__conn *c,
+                           int64_t closed_ns, int err)
 {
   sqlite3_stmt *st = r->db->stmts[RES__ST_CONN];
   char a[16], lep[32], rep[32];
+  const struct res__conn_det *d = res_det(r, c);
 
-  if (r->level < RES_TRACE_SUMMARY)
-    return; /* the run's summary only: outcomes are counted, not listed */
+  if (!d)
+    return; /* `run`: outcomes are counted, not listed */
 
   sqlite3_bind_int64(st, 1, r->run_id);
   sqlite3_bind_int64(st, 2, (int64_t)c->id);
   sqlite3_bind_int64(st, 3, c->node);
   res_text(st, 4, res_kind_name[c->kind]);
-  if (c->have_addr) {
-    snprintf(lep, sizeof lep, "%s:%u", sim_ipv4_format(c->laddr, a), c->lport);
+  if (d->have_addr) {
+    snprintf(lep, sizeof lep, "%s:%u", sim_ipv4_format(d->laddr, a), d->lport);
     res_text(st, 5, lep);
-    snprintf(rep, sizeof rep, "%s:%u", sim_ipv4_format(c->raddr, a), c->rport);
+    snprintf(rep, sizeof rep, "%s:%u", sim_ipv4_format(d->raddr, a), d->rport);
     res_text(st, 6, rep);
   }
-  res_opt_int(st, 7, c->have_iss, c->iss);
-  res_opt_int(st, 8, c->have_irs, c->irs);
-  res_opt_int(st, 9, c->opened_ns >= 0, c->opened_ns);
-  res_opt_int(st, 10, c->established_ns >= 0, c->established_ns);
-  res_opt_int(st, 11, c->closed_ns >= 0, c->closed_ns);
-  res_text(st, 12, c->err != TCP_OK ? tcp_errname(c->err) : NULL);
+  res_opt_int(st, 7, d->have_iss, d->iss);
+  res_opt_int(st, 8, d->have_irs, d->irs);
+  res_opt_int(st, 9, d->opened_ns >= 0, d->opened_ns);
+  res_opt_int(st, 10, d->established_ns >= 0, d->established_ns);
+  res_opt_int(st, 11, closed_ns >= 0, closed_ns);
+  res_text(st, 12, err != TCP_OK ? tcp_errname(err) : NULL);
   res_text(st, 13, tcp_state_name((enum tcp_state)c->state));
   res_row(r, st, "insert connection");
 }
 
 /* A connection's life is over (R1): write it and forget it. */
-static void res_conn_retire(struct res_recorder *r, struct res__conn *c)
+static void res_conn_retire(struct res_recorder *r, struct res__conn *c,
+                            int err)
 {
-  if (c->closed_ns < 0)
-    c->closed_ns = sim_now(r->w);
   if (c->kind != RES__K_LISTENER) {
-    if (c->err == TCP_OK)
+    if (err == TCP_OK)
       r->outcome_ok++;
     else
       r->outcome_err++;
   }
-  res_conn_write(r, c);
+  res_conn_write(r, c, sim_now(r->w), err);
   res_conn_del(r, c);
 }
 
@@ -231,19 +274,23 @@ static void res_on_transition(void *ctx, struct tcp_module *m, uint32_t node,
     }
     r->conns_seen++;
     c->node = node;
-    c->opened_ns = now;
     c->kind = to == TCP_S_LISTEN ? RES__K_LISTENER
             : to == TCP_S_SYN_SENT ? RES__K_ACTIVE : RES__K_PASSIVE;
+    if (c->det != RES__NO_DET)
+      r->det[c->det].opened_ns = now;
   }
   res_conn_state(r, c, to);
-  if (to == TCP_S_ESTABLISHED && c->established_ns < 0)
-    c->established_ns = now;
+  struct res__conn_det *d = res_det(r, c);
   uint32_t iss, irs;
-  if (to == TCP_S_ESTABLISHED && tcp_trace_seqs(m, &iss, &irs)) {
-    /* the connection's own numbers, also when a SYN cookie made it */
-    c->have_iss = c->have_irs = true;
-    c->iss = iss;
-    c->irs = irs;
+  if (d && to == TCP_S_ESTABLISHED) {
+    if (d->established_ns < 0)
+      d->established_ns = now;
+    if (tcp_trace_seqs(m, &iss, &irs)) {
+      /* the connection's own numbers, also when a SYN cookie made it */
+      d->have_iss = d->have_irs = true;
+      d->iss = iss;
+      d->irs = irs;
+    }
   }
   if (r->level >= RES_TRACE_TRANSITIONS) {
     sqlite3_stmt *st = r->db->stmts[RES__ST_TRANS];
@@ -261,7 +308,7 @@ static void res_on_transition(void *ctx, struct tcp_module *m, uint32_t node,
    * listener is done at CLOSED; connection blocks wait for conn_closed,
    * which follows their CLOSED and carries the error. */
   if (to == TCP_S_CLOSED && c->kind == RES__K_LISTENER)
-    res_conn_retire(r, c);
+    res_conn_retire(r, c, TCP_OK);
 }
 
 static void res_on_closed(void *ctx, struct tcp_module *m, uint32_t node,
@@ -272,9 +319,8 @@ static void res_on_closed(void *ctx, struct tcp_module *m, uint32_t node,
 
   if (r->finished || !(c = res_conn_find(r, conn_id)))
     return;
-  c->err = err;
   res_conn_state(r, c, TCP_S_CLOSED);
-  res_conn_retire(r, c);
+  res_conn_retire(r, c, err);
 }
 
 /*
@@ -407,23 +453,24 @@ static void res_on_send(void *ctx, struct sim_world *w, uint32_t node,
   if (r->finished || !res_is_host(r, node) || tcp_packet_hdr(p, &h) != TCP_OK)
     return;
   struct res__conn *c = res_conn_find(r, p->tags.conn_id);
-  if (c && c->node == node && !(p->flags & SIM_PKTF_DUPLICATE)) {
-    if (!c->have_addr) {
-      c->have_addr = true;
-      c->laddr = p->src;
-      c->raddr = p->dst;
-      c->lport = h.sport;
-      c->rport = h.dport;
+  struct res__conn_det *d = c ? res_det(r, c) : NULL;
+  if (d && c->node == node && !(p->flags & SIM_PKTF_DUPLICATE)) {
+    if (!d->have_addr) {
+      d->have_addr = true;
+      d->laddr = p->src;
+      d->raddr = p->dst;
+      d->lport = h.sport;
+      d->rport = h.dport;
     }
-    if ((h.flags & TCP_F_SYN) && !c->have_iss) {
-      c->have_iss = true;
-      c->iss = h.seq;
+    if ((h.flags & TCP_F_SYN) && !d->have_iss) {
+      d->have_iss = true;
+      d->iss = h.seq;
     }
     /* The first ACK a synchronising connection sends acknowledges the
      * peer's SYN: ack - 1 is the IRS. */
-    if ((h.flags & TCP_F_ACK) && !(h.flags & TCP_F_RST) && !c->have_irs) {
-      c->have_irs = true;
-      c->irs = h.ack - 1;
+    if ((h.flags & TCP_F_ACK) && !(h.flags & TCP_F_RST) && !d->have_irs) {
+      d->have_irs = true;
+      d->irs = h.ack - 1;
     }
   }
   if (r->level >= RES_TRACE_SEGMENTS)
@@ -683,7 +730,7 @@ int res_recorder_finish(struct res_recorder *r)
   for (size_t i = 0; i < nlive; i++) {
     if (live[i]->kind != RES__K_LISTENER)
       open_conns++;
-    res_conn_write(r, live[i]);
+    res_conn_write(r, live[i], -1, TCP_OK);
   }
   free(live);
   while (r->conns_len) /* forget them, table order no longer matters */
@@ -776,6 +823,8 @@ void res_recorder_free(struct res_recorder *r)
   if (!r)
     return;
   free(r->conns);
+  free(r->det);
+  free(r->det_free);
   free(r->node_is_host);
   free(r);
 }

@@ -50,25 +50,33 @@ struct res_db {
   char msg[768];
 };
 
-/* What the recorder knows of one connection (R1). */
+/* What the recorder knows of one connection (R1), in two parts: the
+ * entry of the live table, which every level keeps (states for the
+ * samples, the outcome, the peer for the stale-segment count), and the
+ * detail for its `connections` row, kept only at the levels that write
+ * one (summary and up). A run of 100 000 connections in TIME_WAIT then
+ * holds 32 bytes per table slot at the `run` level. */
 struct res__conn {
-  uint64_t id;
+  uint64_t id;           /* 0: free slot */
+  uint64_t peer_id;      /* the peer connection this one was synchronised
+                            with: the origin tags of the first segment it
+                            accepted (seg_accepted) */
+  uint32_t peer_epoch;
   uint32_t node;
+  uint32_t det;          /* index in the recorder's details, or RES__NO_DET */
   uint8_t state;         /* enum tcp_state, current */
   uint8_t kind;          /* RES__K_* */
-  bool have_addr, have_iss, have_irs;
+  uint8_t have_peer : 1;
+  uint8_t peer_stale : 1; /* that first segment was itself stale */
+};
+#define RES__NO_DET UINT32_MAX
+
+struct res__conn_det {
+  int64_t opened_ns, established_ns; /* -1: not yet */
   uint32_t laddr, raddr;
-  uint16_t lport, rport;
   uint32_t iss, irs;
-  int64_t opened_ns, established_ns, closed_ns; /* -1: not yet */
-  int err;
-  bool closed;
-  /* the peer connection this one was synchronised with: the origin tags
-   * of the first segment it accepted (seg_accepted), and whether that
-   * segment was itself stale */
-  bool have_peer, peer_stale;
-  uint32_t peer_epoch;
-  uint64_t peer_id;
+  uint16_t lport, rport;
+  bool have_addr, have_iss, have_irs;
 };
 enum { RES__K_ACTIVE, RES__K_PASSIVE, RES__K_LISTENER };
 
@@ -90,6 +98,11 @@ struct res_recorder {
   /* open-addressing table of live connections keyed by id (0 = empty) */
   struct res__conn *conns;
   size_t conns_cap, conns_len;
+  /* their details (summary level and up): a pool with a stack of free
+   * indices */
+  struct res__conn_det *det;
+  uint32_t *det_free;
+  uint32_t det_cap, det_len, det_nfree;
   uint64_t state_count[TCP_S__COUNT]; /* live conns per state (samples) */
   char digest[17];
 };

@@ -7,9 +7,10 @@
  * notification on the socket and the outermost entry into the module
  * delivers them when it ends (axiom H3 in tcp/tcp_int.h), so a callback
  * may call any function here. A released handle (tcp_close, tcp_abort)
- * is kept for a while on a per-host list so that a late call on it
+ * is kept for a while on the module's list so that a late call on it
  * returns TCP_EBADF instead of touching freed memory; the oldest are
- * freed past TCP__ZOMBIES.
+ * freed past TCP__ZOMBIES (one list for all hosts: a run of 10 000 hosts
+ * must not hold 10 000 x 4096 dead handles).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -85,12 +86,13 @@ void tcp__leave(struct tcp__host *h)
   /* O(connections): only in debug builds. */
   assert(tcp__host_check(h));
 #endif
-  while (h->nzombies > TCP__ZOMBIES) {
-    struct tcp_sock *so = h->z_head;
-    h->z_head = so->next;
-    if (!h->z_head)
-      h->z_tail = NULL;
-    h->nzombies--;
+  struct tcp_module *m = h->m;
+  while (m->nzombies > TCP__ZOMBIES) {
+    struct tcp_sock *so = m->z_head;
+    m->z_head = so->next;
+    if (!m->z_head)
+      m->z_tail = NULL;
+    m->nzombies--;
     free(so);
   }
   h->depth--;
@@ -707,14 +709,15 @@ static void release(struct tcp_sock *so, bool abort)
     so->next->prev = so->prev;
   else
     h->s_tail = so->prev;
-  so->prev = h->z_tail;
+  struct tcp_module *m = h->m;
+  so->prev = m->z_tail;
   so->next = NULL;
-  if (h->z_tail)
-    h->z_tail->next = so;
+  if (m->z_tail)
+    m->z_tail->next = so;
   else
-    h->z_head = so;
-  h->z_tail = so;
-  h->nzombies++;
+    m->z_head = so;
+  m->z_tail = so;
+  m->nzombies++;
 }
 
 int tcp_close(struct tcp_sock *so)

@@ -441,11 +441,6 @@ static void host_free(struct tcp__host *h)
     h->s_head = so->next;
     free(so);
   }
-  while (h->z_head) {
-    struct tcp_sock *so = h->z_head;
-    h->z_head = so->next;
-    free(so);
-  }
   free(h->hash);
   free(h->ports);
   free(h->own_set);
@@ -511,6 +506,16 @@ void tcp_free(struct tcp_module *m)
 {
   if (!m)
     return;
+  while (m->z_head) {
+    struct tcp_sock *so = m->z_head;
+    m->z_head = so->next;
+    free(so);
+  }
+  while (m->conn_pool) {
+    struct tcp__conn *c = m->conn_pool;
+    m->conn_pool = c->hnext;
+    free(c);
+  }
   free(m->arc_count);
   free(m->stub);
   free(m);

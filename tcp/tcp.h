@@ -389,9 +389,9 @@ void tcp_stats_get(const struct tcp_module *m, struct tcp_stats *out);
  *
  * Released handles: after tcp_close or tcp_abort (or tcp_kill_process of
  * its owner) a call on the handle returns TCP_EBADF (tcp_recv 0,
- * tcp_sock_state TCP_S_CLOSED), but only until 4096 more handles of the
- * same host have been released: the module keeps that many released
- * handles per host and then frees the oldest. Using a handle later is
+ * tcp_sock_state TCP_S_CLOSED), but only until 4096 more handles (of any
+ * host) have been released: the module keeps that many released handles
+ * and then frees the oldest. Using a handle later is
  * undefined behaviour, as using memory after free(); the EBADF answer is
  * a safety net for late calls, not a licence to keep the pointer.
  *   connected    an active open completed (ESTABLISHED);

@@ -438,9 +438,6 @@ struct tcp__host {
   struct tcp__listener *l_head, *l_tail;
   struct tcp_sock *s_head, *s_tail;
   struct tcp_sock *n_head, *n_tail; /* notifications (H3) */
-  struct tcp_sock *z_head, *z_tail; /* released handles, kept a while so
-                                       that late calls get TCP_EBADF */
-  uint32_t nzombies;
   struct tcp__conn *reap;          /* CLOSED blocks (C1) */
   struct tcp__port *ports;         /* sorted by port (H2) */
   uint32_t nports, cap_ports;
@@ -467,6 +464,10 @@ struct tcp_module {
   } traces[TCP__MAX_TRACES];
   int ntraces;
   struct tcp__conn *conn_pool;     /* freed blocks, linked by hnext */
+  struct tcp_sock *z_head, *z_tail; /* released handles of every host, kept
+                                       a while so that late calls get
+                                       TCP_EBADF (api.c) */
+  uint32_t nzombies;
   const struct tcp__conn *tr_conn; /* the block moving, during a transition
                                       callback (tcp_trace_seqs) */
 };

@@ -94,7 +94,7 @@ static struct th_app *established(struct th *h, struct th_app **lis,
 }
 
 /* Every call on a handle the application has released. The engine keeps
- * released handles on a per-host list of TCP__ZOMBIES (4096) so that
+ * released handles on a module-wide list of TCP__ZOMBIES (4096) so that
  * late calls get EBADF; past that the handle is freed and a late call is
  * a use-after-free, so the tests stay far below it. */
 static void expect_all_ebadf(struct th *h, struct tcp_sock *s)
