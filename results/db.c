@@ -433,6 +433,25 @@ static const char *const res_digest_sql[] = {
   "SELECT * FROM metrics WHERE run_id=?1 ORDER BY name",
 };
 
+/* v in decimal as "%" PRId64 writes it, into buf (at least 21 bytes,
+ * not terminated); returns the length. The digest formats every integer
+ * of a run, so it skips snprintf. */
+static size_t res_i64_dec(char *buf, int64_t v)
+{
+  char t[20];
+  size_t n = 0, len = 0;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do {
+    t[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    buf[len++] = '-';
+  while (n)
+    buf[len++] = t[--n];
+  return len;
+}
+
 int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
 {
   uint64_t h = RES_FNV_OFFSET;
@@ -462,11 +481,12 @@ int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
         unsigned char tag = (unsigned char)type;
         h = res_fnv(h, &tag, 1);
         switch (type) {
-        case SQLITE_INTEGER:
-          snprintf(buf, sizeof buf, "%" PRId64,
-                   (int64_t)sqlite3_column_int64(st, c));
-          h = res_fnv(h, buf, strlen(buf) + 1);
+        case SQLITE_INTEGER: {
+          size_t n = res_i64_dec(buf, (int64_t)sqlite3_column_int64(st, c));
+          buf[n] = '\0';
+          h = res_fnv(h, buf, n + 1);
           break;
+        }
         case SQLITE_FLOAT:
           snprintf(buf, sizeof buf, "%.17g", sqlite3_column_double(st, c));
           h = res_fnv(h, buf, strlen(buf) + 1);
@@ -475,8 +495,9 @@ int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
         case SQLITE_BLOB: {
           const void *p = sqlite3_column_blob(st, c);
           int n = sqlite3_column_bytes(st, c);
-          snprintf(buf, sizeof buf, "%d:", n);
-          h = res_fnv(h, buf, strlen(buf));
+          size_t k = res_i64_dec(buf, n);
+          buf[k] = ':';
+          h = res_fnv(h, buf, k + 1);
           if (n > 0)
             h = res_fnv(h, p, (size_t)n);
           break;

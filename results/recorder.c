@@ -353,7 +353,9 @@ static void res_on_accepted(void *ctx, struct tcp_module *m, uint32_t node,
   struct res__conn *c = res_conn_find(r, conn_id);
   const char *why = NULL;
   uint32_t owner;
-  bool old_boot = sim_addr_owner(r->w, p->src, &owner) == SIM_OK &&
+  /* (no boot yet: every epoch is 0, so no segment is of an older one) */
+  bool old_boot = sim_world_boots(r->w) &&
+                  sim_addr_owner(r->w, p->src, &owner) == SIM_OK &&
                   p->tags.incarnation < sim_node_epoch(r->w, owner);
   if (old_boot) {
     why = "older boot";

@@ -387,6 +387,11 @@ uint32_t sim_node_epoch(const struct sim_world *w, uint32_t node)
   return node_ok(w, node) ? w->nodes[node]->epoch : 0;
 }
 
+uint64_t sim_world_boots(const struct sim_world *w)
+{
+  return w->boots;
+}
+
 /*
  * Observers hear of a power change before the modules act on it, so that a
  * packet a module sends from on_boot is logged after the boot.
@@ -422,6 +427,7 @@ int sim_node_boot(struct sim_world *w, uint32_t node)
     return SIM_OK;
   n->up = true;
   n->epoch++;
+  w->boots++;
   sim__trace_host(w, node, SIM_HOST_BOOT, n->epoch);
   if (n->kind == SIM_NODE_HOST)
     for (int k = 0; k < w->nprotos; k++)

@@ -273,6 +273,8 @@ int sim_addr_owner(const struct sim_world *w, uint32_t addr, uint32_t *id_out);
 bool sim_node_is_up(const struct sim_world *w, uint32_t node);
 /* Boot epoch: 0 at the start of the run, +1 at every boot. */
 uint32_t sim_node_epoch(const struct sim_world *w, uint32_t node);
+/* Boots so far in the whole world (0: every epoch is still 0). */
+uint64_t sim_world_boots(const struct sim_world *w);
 /* Power off now: modules' on_power_off runs, the node sends and receives
  * nothing until booted. A no-op on a node already down. */
 int sim_node_power_off(struct sim_world *w, uint32_t node);

@@ -260,6 +260,7 @@ struct sim_world {
   /* nodes */
   struct sim__node **nodes;         /* pointers: nodes never move (N1) */
   size_t nnodes;
+  uint64_t boots;                   /* sim_node_boot calls that booted */
   size_t nodes_cap;
   struct sim__name_map names;
   struct sim__addr_map addrs;

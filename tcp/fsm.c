@@ -67,10 +67,19 @@ const struct tcp_arc *tcp_arcs(size_t *n)
 
 int tcp__fsm_arc_index(enum tcp_state from, enum tcp_state to)
 {
-  for (size_t i = 0; i < NARCS; i++)
-    if (arcs[i].from == from && arcs[i].to == to)
-      return (int)i;
-  return -1;
+  /* Every transition asks: a [from][to] table made from arcs[] on the
+   * first call (arc index + 1; 0: not declared). */
+  static uint8_t idx[TCP_S__COUNT][TCP_S__COUNT];
+  static bool made;
+  _Static_assert(NARCS < 255, "arc index fits in a byte");
+  if ((unsigned)from >= TCP_S__COUNT || (unsigned)to >= TCP_S__COUNT)
+    return -1;
+  if (!made) {
+    for (size_t i = NARCS; i-- > 0;) /* the first of equal arcs wins */
+      idx[arcs[i].from][arcs[i].to] = (uint8_t)(i + 1);
+    made = true;
+  }
+  return (int)idx[from][to] - 1;
 }
 
 uint64_t tcp_arc_count(const struct tcp_module *m, size_t arc_index)

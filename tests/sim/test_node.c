@@ -330,6 +330,7 @@ static void test_power_cycle_and_epochs(void **state)
   assert_int_equal(sim_node_reboot(w, f->h1, 10 * SIM_MS), SIM_OK);
   assert_false(sim_node_is_up(w, f->h1));
   assert_int_equal(sim_node_epoch(w, f->h1), 0);
+  assert_int_equal(sim_world_boots(w), 0);
   /* Already down: a no-op, no hooks. */
   assert_int_equal(sim_node_power_off(w, f->h1), SIM_OK);
   assert_int_equal(f->log.n, 2);
@@ -341,11 +342,13 @@ static void test_power_cycle_and_epochs(void **state)
   assert_int_equal(sim_run(w, 10 * SIM_MS), SIM_OK);
   assert_true(sim_node_is_up(w, f->h1));
   assert_int_equal(sim_node_epoch(w, f->h1), 1);
+  assert_int_equal(sim_world_boots(w), 1);
   assert_true(log_has(&f->log, 2, "trace boot 2 epoch 1"));
   assert_true(log_has(&f->log, 3, "module boot 2 epoch 1"));
   /* Booting a node that is up changes nothing. */
   assert_int_equal(sim_node_boot(w, f->h1), SIM_OK);
   assert_int_equal(sim_node_epoch(w, f->h1), 1);
+  assert_int_equal(sim_world_boots(w), 1);
   assert_int_equal(f->log.n, 4);
 
   /* Off and on by hand: epoch 2. Routers have epochs but no modules. */
@@ -355,6 +358,7 @@ static void test_power_cycle_and_epochs(void **state)
   assert_int_equal(sim_node_reboot(w, f->r, 0), SIM_OK);
   assert_int_equal(sim_run(w, 10 * SIM_MS), SIM_OK);
   assert_int_equal(sim_node_epoch(w, f->r), 1);
+  assert_int_equal(sim_world_boots(w), 3);
   assert_true(log_has(&f->log, 8, "trace off 1 epoch 0"));
   assert_true(log_has(&f->log, 9, "trace boot 1 epoch 1"));
   assert_int_equal(f->log.n, 10);
