@@ -368,7 +368,7 @@ static int start_pings(struct sim_world *w, struct exp_icmp *m,
       continue;
     int rc = exp_ping_start(m, &c, NULL);
     if (rc != SIM_OK) {
-      fprintf(stderr, "tcpsim run: cannot start ping from %s: %s\n",
+      fprintf(stderr, "tcpsim ping: cannot start ping from %s: %s\n",
               sim_node_name(w, i), sim_strerror(rc));
       return rc;
     }
@@ -477,7 +477,7 @@ static int cmd_ping(int argc, char **argv)
     return rc;
   struct exp_icmp *m = exp_icmp_install(w);
   if (!m) {
-    fprintf(stderr, "tcpsim run: cannot register ICMP\n");
+    fprintf(stderr, "tcpsim ping: cannot register ICMP\n");
     sim_world_free(w);
     topo_free(t);
     return EXIT_RUN_FAILED;
@@ -487,7 +487,7 @@ static int cmd_ping(int argc, char **argv)
   if (o.to) {
     if (sim_node_find(w, o.to, &target) != SIM_OK ||
         sim_node_kind(w, target) != SIM_NODE_HOST) {
-      fprintf(stderr, "tcpsim run: --to '%s' is not a host of %s\n", o.to, o.topo);
+      fprintf(stderr, "tcpsim ping: --to '%s' is not a host of %s\n", o.to, o.topo);
       rc = EXIT_BAD_INPUT;
       goto out;
     }
@@ -497,14 +497,14 @@ static int cmd_ping(int argc, char **argv)
         target = i;
   }
   if (target == UINT32_MAX) {
-    fprintf(stderr, "tcpsim run: %s has no host\n", o.topo);
+    fprintf(stderr, "tcpsim ping: %s has no host\n", o.topo);
     rc = EXIT_BAD_INPUT;
     goto out;
   }
   if (o.reboot_node) {
     uint32_t rn;
     if (sim_node_find(w, o.reboot_node, &rn) != SIM_OK) {
-      fprintf(stderr, "tcpsim run: --reboot: no node '%s' in %s\n",
+      fprintf(stderr, "tcpsim ping: --reboot: no node '%s' in %s\n",
               o.reboot_node, o.topo);
       rc = EXIT_BAD_INPUT;
       goto out;

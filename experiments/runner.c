@@ -212,9 +212,10 @@ static uint64_t response_for(const struct exp_config *cfg, uint32_t node,
   return 0;
 }
 
-static int start_workloads(const struct exp_config *cfg, const struct topo *t,
-                           struct sim_world *w, struct tcp_module *m,
-                           struct res_recorder *rec, struct run_wl *rw)
+static int start_workloads(const char *who, const struct exp_config *cfg,
+                           const struct topo *t, struct sim_world *w,
+                           struct tcp_module *m, struct res_recorder *rec,
+                           struct run_wl *rw)
 {
   struct exp_wl_hook hook = exp_wl_hook_recorder(rec);
   for (size_t i = 0; i < cfg->nwl; i++) {
@@ -222,7 +223,7 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
     rw[i].cfg = wl;
     uint32_t *nodes = calloc(wl->count ? wl->count : 1, sizeof *nodes);
     if (!nodes) {
-      fprintf(stderr, "tcpsim run: out of memory\n");
+      fprintf(stderr, "%s: out of memory\n", who);
       return RUN_FAILED;
     }
     for (uint32_t k = 0; k < wl->count; k++)
@@ -255,7 +256,7 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
     case EXP_WORKLOAD_CLIENT: {
       uint32_t target;
       if (node_of(t, exp__workload_get(wl, "server"), &target) != 0) {
-        fprintf(stderr, "tcpsim run: [workload.%s] server: no such node\n",
+        fprintf(stderr, "%s: [workload.%s] server: no such node\n", who,
                 wl->name);
         free(nodes);
         return RUN_BAD_INPUT;
@@ -294,7 +295,7 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
     case EXP_WORKLOAD_SYN_FLOOD: {
       uint32_t target, pfx = 0, plen = 0;
       if (node_of(t, exp__workload_get(wl, "target"), &target) != 0) {
-        fprintf(stderr, "tcpsim run: [workload.%s] target: no such node\n",
+        fprintf(stderr, "%s: [workload.%s] target: no such node\n", who,
                 wl->name);
         free(nodes);
         return RUN_BAD_INPUT;
@@ -303,7 +304,7 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
       rw[i].flood = calloc(wl->count ? wl->count : 1, sizeof *rw[i].flood);
       if (!rw[i].flood) {
         free(nodes);
-        fprintf(stderr, "tcpsim run: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", who);
         return RUN_FAILED;
       }
       enum exp_wl_rate r = arrival_of(wl);
@@ -325,7 +326,7 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
     }
     free(nodes);
     if (rc != 0) {
-      fprintf(stderr, "tcpsim run: cannot start [workload.%s]: %s\n", wl->name,
+      fprintf(stderr, "%s: cannot start [workload.%s]: %s\n", who, wl->name,
               wl->type == EXP_WORKLOAD_SYN_FLOOD ? sim_strerror(rc)
                                                  : tcp_strerror(rc));
       return RUN_FAILED;
@@ -336,13 +337,13 @@ static int start_workloads(const struct exp_config *cfg, const struct topo *t,
   if (cfg->nactions) {
     for (size_t i = 0; i < cfg->nactions; i++)
       if (sim_node_kind(w, cfg->actions[i].host) != SIM_NODE_HOST) {
-        fprintf(stderr, "tcpsim run: [action.%s] host: '%s' is not a host\n",
+        fprintf(stderr, "%s: [action.%s] host: '%s' is not a host\n", who,
                 cfg->actions[i].name, sim_node_name(w, cfg->actions[i].host));
         return RUN_BAD_INPUT;
       }
     int rc = exp__timeline_start(cfg, w, m, rec, &rw[0].tl);
     if (rc != TCP_OK) {
-      fprintf(stderr, "tcpsim run: cannot start the [action.*] timeline: %s\n",
+      fprintf(stderr, "%s: cannot start the [action.*] timeline: %s\n", who,
               tcp_strerror(rc));
       return RUN_FAILED;
     }
@@ -424,9 +425,9 @@ static uint32_t link_between(struct sim_world *w, uint32_t a, uint32_t b,
   return UINT32_MAX;
 }
 
-static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
-                           struct tcp_module *m, struct run_wl *rw,
-                           struct run_fault *rf)
+static int schedule_faults(const char *who, const struct exp_config *cfg,
+                           struct sim_world *w, struct tcp_module *m,
+                           struct run_wl *rw, struct run_fault *rf)
 {
   for (size_t i = 0; i < cfg->nfaults; i++) {
     const struct exp_fault *f = &cfg->faults[i];
@@ -435,7 +436,7 @@ static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
     if (f->link_a != UINT32_MAX) {
       rf[i].link = link_between(w, f->link_a, f->link_b, &rf[i].swapped);
       if (rf[i].link == UINT32_MAX) {
-        fprintf(stderr, "tcpsim run: [fault.%s] link: no such link\n", f->name);
+        fprintf(stderr, "%s: [fault.%s] link: no such link\n", who, f->name);
         return RUN_BAD_INPUT;
       }
     }
@@ -446,7 +447,7 @@ static int schedule_faults(const struct exp_config *cfg, struct sim_world *w,
       rc = sim_call_at(w, f->at_ns, fault_fire, &rf[i]);
     }
     if (rc != SIM_OK) {
-      fprintf(stderr, "tcpsim run: cannot schedule [fault.%s]: %s\n", f->name,
+      fprintf(stderr, "%s: cannot schedule [fault.%s]: %s\n", who, f->name,
               sim_strerror(rc));
       return RUN_FAILED;
     }
@@ -686,6 +687,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   static const struct exp_run_opts no_opts;
   if (!opts)
     opts = &no_opts;
+  const char *who = opts->emu ? "tcpsim emu" : "tcpsim run"; /* messages */
   struct exp_run_result res = {.run_id = -1, .status = "failed"};
   const char *db_path = opts->db && *opts->db ? opts->db : cfg->db;
   const char *pcap_dir = opts->pcap ? opts->pcap : cfg->pcap;
@@ -715,7 +717,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   }
   w = sim_world_new(cfg->seed);
   if (!w) {
-    fprintf(stderr, "tcpsim run: out of memory\n");
+    fprintf(stderr, "%s: out of memory\n", who);
     goto out;
   }
   if (topo_build(t, w, &terr) != 0) {
@@ -734,7 +736,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   }
   m = tcp_install(w, &cfg->tcp);
   if (!m) {
-    fprintf(stderr, "tcpsim run: cannot install TCP (bad [tcp] settings?)\n");
+    fprintf(stderr, "%s: cannot install TCP (bad [tcp] settings?)\n", who);
     goto out;
   }
   for (size_t g = 0; g < cfg->ngroups; g++) {
@@ -744,7 +746,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
       if (sim_node_kind(w, node) != SIM_NODE_HOST)
         continue;
       if (tcp_host_settings(m, node, &grp->settings) != TCP_OK) {
-        fprintf(stderr, "tcpsim run: [tcp.%s]: settings refused for %s\n",
+        fprintf(stderr, "%s: [tcp.%s]: settings refused for %s\n", who,
                 grp->group, sim_node_name(w, node));
         rc = RUN_BAD_INPUT;
         goto out;
@@ -753,7 +755,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   }
 
   if (res_open(db_path, &db, msg, sizeof msg) != RES_OK) {
-    fprintf(stderr, "tcpsim run: %s\n", msg);
+    fprintf(stderr, "%s: %s\n", who, msg);
     rc = RUN_BAD_INPUT;
     goto out;
   }
@@ -771,7 +773,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
       .trace_level = res_trace_level_name(level), .started_wall = wall,
       .topology_text = topo_text(t), .run_id = opts->run_id};
   if (res_run_begin(db, &info, &res.run_id) != RES_OK) {
-    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    fprintf(stderr, "%s: %s: %s\n", who, db_path, res_errmsg(db));
     goto out;
   }
   for (size_t s = 0; s < cfg->nsec; s++)
@@ -779,18 +781,18 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
       char key[256];
       snprintf(key, sizeof key, "%s.%s", cfg->sec[s].name, cfg->sec[s].e[e].key);
       if (res_param(db, res.run_id, key, cfg->sec[s].e[e].value) != RES_OK) {
-        fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+        fprintf(stderr, "%s: %s: %s\n", who, db_path, res_errmsg(db));
         goto end_failed;
       }
     }
   if (res_recorder_attach(db, res.run_id, w, m, level, &rec) != RES_OK) {
-    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    fprintf(stderr, "%s: %s: %s\n", who, db_path, res_errmsg(db));
     goto end_failed;
   }
   if (pcap_dir && *pcap_dir && opts->pcap_per_run) {
     /* one directory per run of a sweep, made inside DIR */
     if (mkdir(pcap_dir, 0777) != 0 && errno != EEXIST) {
-      fprintf(stderr, "tcpsim run: pcap: cannot create %s: %s\n", pcap_dir,
+      fprintf(stderr, "%s: pcap: cannot create %s: %s\n", who, pcap_dir,
               strerror(errno));
       goto end_failed;
     }
@@ -801,7 +803,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   if (pcap_dir && *pcap_dir &&
       res_pcap_open(w, pcap_dir, RES_PCAP_HOSTS, NULL, &pcap, msg,
                     sizeof msg) != 0) {
-    fprintf(stderr, "tcpsim run: pcap: %s\n", msg);
+    fprintf(stderr, "%s: pcap: %s\n", who, msg);
     goto end_failed;
   }
 
@@ -809,7 +811,7 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   char seed_text[32];
   snprintf(seed_text, sizeof seed_text, "%" PRIu64, cfg->seed);
   if (res_param(db, res.run_id, "run.seed", seed_text) != RES_OK) {
-    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    fprintf(stderr, "%s: %s: %s\n", who, db_path, res_errmsg(db));
     goto end_failed;
   }
   sampler.rec = rec;
@@ -823,12 +825,12 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
   rw = calloc(cfg->nwl ? cfg->nwl : 1, sizeof *rw);
   rf = calloc(cfg->nfaults ? cfg->nfaults : 1, sizeof *rf);
   if (!rw || !rf) {
-    fprintf(stderr, "tcpsim run: out of memory\n");
+    fprintf(stderr, "%s: out of memory\n", who);
     goto end_failed;
   }
-  int src = start_workloads(cfg, t, w, m, rec, rw);
+  int src = start_workloads(who, cfg, t, w, m, rec, rw);
   if (src == RUN_OK)
-    src = schedule_faults(cfg, w, m, rw, rf);
+    src = schedule_faults(who, cfg, w, m, rw, rf);
   if (src != RUN_OK) {
     rc = src;
     goto end_failed;
@@ -886,14 +888,14 @@ int exp_run(const struct exp_config *cfg, const struct exp_run_opts *opts,
     emu_metrics(rec, emu);
   finished = true;
   if (res_recorder_finish(rec) != RES_OK || res_recorder_error(rec) != RES_OK) {
-    fprintf(stderr, "tcpsim run: recording failed: %s\n", res_errmsg(db));
+    fprintf(stderr, "%s: recording failed: %s\n", who, res_errmsg(db));
     goto end_failed;
   }
   snprintf(res.digest, sizeof res.digest, "%s", res_recorder_digest(rec));
   res.status = stopped ? "interrupted" : "done";
   if (res_run_end(db, res.run_id, res.status, res.events, res.wall_ns,
                   res.digest) != RES_OK) {
-    fprintf(stderr, "tcpsim run: %s: %s\n", db_path, res_errmsg(db));
+    fprintf(stderr, "%s: %s: %s\n", who, db_path, res_errmsg(db));
     res.status = "failed";
     goto out;
   }
@@ -926,7 +928,7 @@ out:
   emu_loop_free(emu); /* unbinds its nodes: before the world goes */
   sim_world_free(w);
   if (pcap && res_pcap_close(pcap, msg, sizeof msg) != 0) {
-    fprintf(stderr, "tcpsim run: pcap: %s\n", msg);
+    fprintf(stderr, "%s: pcap: %s\n", who, msg);
     if (rc == RUN_OK)
       rc = RUN_FAILED;
   }
