@@ -14,6 +14,7 @@ pkgs=(
   tshark                             # reads our pcaps back in the tests
   libxml2-utils                      # xmllint: the tests parse our SVG
   gnuplot-nox                        # results/plots: PNG plots from SQL
+  iproute2                           # ip, ss: the emulation tests' namespace
 )
 
 missing=()
