@@ -19,7 +19,8 @@
  *      and queue_pkts packets already wait);
  *   6. accepted: traced as sent, then serialised when the transmitter is
  *      free: ceil(ip_len * 8 * 1e9 / rate_bps) ns, then it propagates for
- *      delay_ns and is handed to the far node;
+ *      delay_ns and is handed to the far node (on an idle transmitter in
+ *      one event, cut-through: L2 in sim/sim_int.h);
  *   7. duplication              -> a copy (fresh uid, SIM_PKTF_DUPLICATE)
  *      is offered to the queue right behind the original: it needs its own
  *      slot (else it is dropped QUEUE_FULL) and its own serialisation.
@@ -174,8 +175,24 @@ static void accept(struct sim_world *w, struct sim__link *l, int dir,
   p->qnext = NULL;
   d->st.enqueued++;
   sim__trace_send(w, d->from, l->id, dir, p);
+  if (!d->tx && w->now_ns < d->fast_until) {
+    /* The cut-through packet is still being serialised: it becomes the
+     * transmitter's packet again, and p waits behind it (L2). */
+    d->tx = d->fast;
+    d->tx_launched = true;
+    int rc = sim_schedule_at(w, &d->tx_ev, d->fast_until);
+    assert(rc == SIM_OK);
+    (void)rc;
+  }
   if (!d->tx) {
-    start_tx(w, d, p);
+    int64_t ser = sim__ser_ns(sim_packet_ip_len(p), d->p.rate_bps);
+    if (ser > 0) { /* cut-through (L2) */
+      d->fast = p;
+      d->fast_until = w->now_ns + ser;
+      launch(w, d, p, ser);
+    } else {
+      start_tx(w, d, p);
+    }
   } else {
     if (d->qtail)
       d->qtail->qnext = p;
@@ -186,9 +203,11 @@ static void accept(struct sim_world *w, struct sim__link *l, int dir,
   }
 }
 
-static bool queue_full(const struct sim__linkdir *d)
+/* The transmitter is busy (with a tx or a cut-through packet, L2) and
+ * queue_pkts packets already wait. */
+static bool queue_full(const struct sim_world *w, const struct sim__linkdir *d)
 {
-  return d->tx && d->qlen >= d->p.queue_pkts;
+  return (d->tx || w->now_ns < d->fast_until) && d->qlen >= d->p.queue_pkts;
 }
 
 static bool draw_loss(struct sim__linkdir *d)
@@ -212,7 +231,10 @@ static void tx_done(struct sim_world *w, struct sim_event *ev, void *arg)
   struct sim_packet *p = d->tx;
   assert(p);
   d->tx = NULL;
-  launch(w, d, p, 0);
+  if (d->tx_launched) /* a cut-through packet: already in flight (L2) */
+    d->tx_launched = false;
+  else
+    launch(w, d, p, 0);
   struct sim_packet *next = d->qhead;
   if (next) {
     d->qhead = next->qnext;
@@ -243,10 +265,18 @@ static void dir_flush(struct sim_world *w, struct sim__link *l, int dir,
                       enum sim_drop_reason why)
 {
   struct sim__linkdir *d = &l->d[dir];
+  if (!d->tx && w->now_ns < d->fast_until) {
+    d->tx = d->fast; /* being serialised: goes as a tx would */
+    d->tx_launched = true;
+  }
+  d->fast_until = 0;
   if (d->tx) {
     sim_cancel(w, &d->tx_ev);
     struct sim_packet *p = d->tx;
+    if (d->tx_launched)
+      sim_cancel(w, &p->ev);
     d->tx = NULL;
+    d->tx_launched = false;
     if (why == SIM_DROP_LINK_DOWN)
       d->st.down_drops++;
     sim__drop(w, d->from, l->id, why, p);
@@ -299,7 +329,7 @@ int sim__link_send(struct sim_world *w, uint32_t link, uint32_t from,
     sim__drop(w, from, link, SIM_DROP_LOSS, p);
     return SIM_OK;
   }
-  if (queue_full(d)) {
+  if (queue_full(w, d)) {
     d->st.queue_drops++;
     sim__drop(w, from, link, SIM_DROP_QUEUE_FULL, p);
     return SIM_OK;
@@ -311,7 +341,7 @@ int sim__link_send(struct sim_world *w, uint32_t link, uint32_t from,
   if (copy) {
     d->st.duplicated++;
     copy->flags |= SIM_PKTF_DUPLICATE;
-    if (queue_full(d)) {
+    if (queue_full(w, d)) {
       d->st.queue_drops++;
       sim__drop(w, from, link, SIM_DROP_QUEUE_FULL, copy);
     } else {
@@ -417,6 +447,11 @@ int sim_link_params_set(struct sim_world *w, uint32_t link, int dir,
   if (rc != SIM_OK)
     return rc;
   struct sim__linkdir *d = &w->links[link]->d[dir];
+  /* A cut-through packet still being serialised propagates with the new
+   * delay, as a tx would (L2). */
+  if (w->now_ns < d->fast_until && (!d->tx || d->tx_launched) &&
+      lp->delay_ns != d->p.delay_ns)
+    (void)sim_rearm_at(w, &d->fast->ev, d->fast_until + lp->delay_ns);
   d->p = *lp;
   dir_thresholds(d, lp);
   /* A shorter queue: the packets beyond it are dropped from the tail, as

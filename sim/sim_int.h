@@ -146,6 +146,14 @@ struct sim__node {
  *       qlen <= p.queue_pkts. The packet being serialised is not counted.
  *   L2. tx != NULL iff tx_ev is pending; the queue is non-empty only while
  *       tx != NULL (a free transmitter never leaves a packet waiting).
+ *       Cut-through: a packet offered to an idle transmitter (no tx, no
+ *       cut-through packet still serialising, ser > 0) is put in flight at
+ *       once, to arrive after its serialisation and the delay, with no
+ *       tx_ev of its own; fast is that packet until fast_until, the end of
+ *       its serialisation. A packet offered before fast_until makes fast
+ *       the tx (tx_launched: already in flight) with tx_ev at fast_until
+ *       and waits in the queue, so that queue, drops and timing are those
+ *       of the plain path, with one event per packet and hop fewer.
  *   L3. A packet carried by this direction has cur_link == its link and
  *       cur_dir == its direction.
  *   L4. down_gen grows by one at every up->down transition; a packet
@@ -169,6 +177,9 @@ struct sim__linkdir {
   uint32_t qlen;
   struct sim_packet *tx;       /* being serialised */
   struct sim_event tx_ev;      /* end of tx's serialisation */
+  bool tx_launched;            /* tx is a cut-through packet (L2) */
+  struct sim_packet *fast;     /* the last cut-through packet (L2) */
+  int64_t fast_until;          /* end of its serialisation */
   uint32_t down_gen;           /* L4 */
   bool ge_bad;                 /* Gilbert-Elliott state */
   uint64_t thr_loss;           /* sim_prob_threshold() of each fault */

@@ -627,6 +627,41 @@ static void test_down_up_while_in_flight(void **state)
   fx_free(f);
 }
 
+/* Cut-through (L2): a packet offered to an idle transmitter costs one
+ * event, its arrival; one going down with the link while still on the
+ * wire is dropped at once, as a queued tx would be. */
+static void test_cut_through(void **state)
+{
+  struct sim_link_params lp = params(8000000, 10 * SIM_MS, 10);
+  struct fx *f = fx_new(1, &lp, NULL);
+  assert_int_equal(send_pkt(f, f->h0, 1000, 0), SIM_OK);
+  assert_int_equal(sim_run(f->w, SIM_S), SIM_OK);
+  assert_int_equal(f->narr, 1);
+  assert_int_equal(f->arr[0].t_ns, 11 * SIM_MS); /* 1 ms on the wire */
+  assert_int_equal(sim_events_processed(f->w), 1);
+  /* Two at once: the second waits for the first's serialisation. */
+  int64_t t1 = sim_now(f->w);
+  assert_int_equal(send_pkt(f, f->h0, 1000, 1), SIM_OK);
+  assert_int_equal(send_pkt(f, f->h0, 1000, 2), SIM_OK);
+  assert_true(sim__world_check(f->w));
+  assert_int_equal(sim_run(f->w, 2 * SIM_S), SIM_OK);
+  assert_int_equal(f->narr, 3);
+  assert_int_equal(f->arr[1].t_ns, t1 + 11 * SIM_MS);
+  assert_int_equal(f->arr[2].t_ns, t1 + 12 * SIM_MS);
+  /* On the wire when the link goes down: dropped then, never delivered. */
+  int64_t t2 = sim_now(f->w);
+  assert_int_equal(send_pkt(f, f->h0, 1000, 3), SIM_OK);
+  assert_int_equal(sim_call_at(f->w, t2 + 500 * SIM_US, down_cb, f), SIM_OK);
+  assert_int_equal(sim_run(f->w, 3 * SIM_S), SIM_OK);
+  assert_int_equal(f->narr, 3);
+  assert_int_equal(f->ndrops, 1);
+  assert_int_equal(f->drops[0].mark, 3);
+  assert_int_equal(f->drops[0].why, SIM_DROP_LINK_DOWN);
+  assert_int_equal(f->drops[0].t_ns, t2 + 500 * SIM_US);
+  assert_true(sim__world_check(f->w));
+  fx_free(f);
+}
+
 static void test_params_checked(void **state)
 {
   struct sim_world *w = sim_world_new(1);
@@ -676,6 +711,7 @@ int main(void)
   };
   const struct CMUnitTest updown[] = {
       cmocka_unit_test(test_link_down_up),
+      cmocka_unit_test(test_cut_through),
       cmocka_unit_test(test_down_up_while_in_flight),
   };
   int fails = 0;
