@@ -771,6 +771,7 @@ int res_recorder_finish(struct res_recorder *r)
     res_metric(r, "tcp.rst_out", (double)s.rst_out);
     res_metric(r, "tcp.rst_in", (double)s.rst_in);
     res_metric(r, "tcp.challenge_acks", (double)s.challenge_acks);
+    res_metric(r, "tcp.acks_ratelimited", (double)s.acks_ratelimited);
     res_metric(r, "tcp.bad_segs", (double)s.bad_segs);
     res_metric(r, "tcp.syn_queue_drops", (double)s.syn_queue_drops);
     res_metric(r, "tcp.syn_recycled", (double)s.syn_recycled);

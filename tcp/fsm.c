@@ -226,18 +226,55 @@ static enum tcp__ev act_none(struct tcp__conn *c, const struct tcp__seg *s)
   return TCP__EV_NONE;
 }
 
+/*
+ * Linux's answer to ACK loops and floods of bogus segments
+ * (tcp_oow_rate_limited, since 3.20; challenge ACKs too since 4.7): a
+ * connection sends at most one ACK per invalid_ratelimit in reply to
+ * out-of-window segments, and likewise for challenge ACKs, with one
+ * timestamp for both. Segments carrying data or a FIN (and no SYN) are
+ * always answered when data_exempt: the peer may be retransmitting and
+ * needs the ACK. Millisecond steps, as the kernel's jiffies; true when
+ * this ACK must not go out (counted).
+ */
+static bool oow_limited(struct tcp__conn *c, const struct tcp__seg *s,
+                        bool data_exempt)
+{
+  int64_t lim_ns = c->h->set->invalid_ratelimit_ns;
+  if (lim_ns <= 0)
+    return false;
+  if (data_exempt && !(s->h.flags & TCP_F_SYN) && tcp__seg_seqlen(s) > 0)
+    return false;
+  int64_t now_ms = sim_now(c->h->m->w) / SIM_MS;
+  int64_t lim_ms = (lim_ns + SIM_MS - 1) / SIM_MS;
+  uint32_t stamp = (uint32_t)((uint64_t)now_ms + 1u);
+  if (c->oow_ack_ms) {
+    int64_t elapsed = (int32_t)(stamp - c->oow_ack_ms);
+    if (elapsed >= 0 && elapsed < lim_ms) {
+      c->h->m->st.acks_ratelimited++;
+      return true;
+    }
+  }
+  c->oow_ack_ms = stamp ? stamp : 1u;
+  return false;
+}
+
 /* RFC 9293 3.10.7.4 first: an unacceptable segment gets an ACK (unless it
- * is a RST, which the classifier drops). */
+ * is a RST, which the classifier drops); the same for an ACK of something
+ * never sent. Both within invalid_ratelimit. */
 static enum tcp__ev act_ack(struct tcp__conn *c, const struct tcp__seg *s)
 {
-  tcp__send_ack(c);
+  if (!oow_limited(c, s, true))
+    tcp__send_ack(c);
   return TCP__EV_NONE;
 }
 
 /* RFC 5961 3.2 and 4.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. A genuine
- * peer that lost its state answers it with an exact-match RST. */
+ * peer that lost its state answers it with an exact-match RST. RFC 5961 7
+ * asks for a rate limit: Linux's is per connection (invalid_ratelimit). */
 static enum tcp__ev act_challenge(struct tcp__conn *c, const struct tcp__seg *s)
 {
+  if (oow_limited(c, s, false))
+    return TCP__EV_NONE;
   c->h->m->st.challenge_acks++;
   tcp__send_ack(c);
   return TCP__EV_NONE;

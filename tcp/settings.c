@@ -115,6 +115,9 @@ enum stor {
     "unanswered probes before the connection is dropped", NOCHOICE)           \
   X(rfc5961, TCP_SET_BOOL, ST_BOOL, rfc5961, 0, 1,                             \
     "challenge ACKs for in-window RST and SYN (RFC 5961 3, 4)", NOCHOICE)      \
+  X(invalid_ratelimit, TCP_SET_TIME, ST_TIME, invalid_ratelimit_ns, 0, T_HI,   \
+    "min gap between a connection's out-of-window and challenge ACKs; 0 none", \
+    NOCHOICE)                                                                  \
   X(isn, TCP_SET_ENUM, ST_ISN, isn, 0, 0,                                      \
     "initial sequence number generator",                                       \
     "clock|rfc6528|random|bsd|constant")                                       \
@@ -249,6 +252,7 @@ static void init_rfc793(struct tcp_settings *s)
   s->keepintvl_ns = 75 * SIM_S;
   s->keepcnt = 10;
   s->rfc5961 = false;
+  s->invalid_ratelimit_ns = 0;       /* no such limit */
   s->isn = TCP_ISN_CLOCK;            /* RFC 793 3.3: 4 us clock */
   s->isn_clock_restarts = false;     /* see README: quiet time covers it */
   s->isn_constant = 0;
@@ -308,6 +312,7 @@ static void init_bsd(struct tcp_settings *s)
   s->keepintvl_ns = 75 * SIM_S;
   s->keepcnt = 8;
   s->rfc5961 = false;
+  s->invalid_ratelimit_ns = 0;       /* 4.4BSD answers every one */
   s->isn = TCP_ISN_BSD;              /* 64000 per connection and 0.5 s */
   s->isn_clock_restarts = true;      /* tcp_iss is set afresh at boot */
   s->isn_constant = 0;
@@ -370,6 +375,7 @@ static void init_linux(struct tcp_settings *s)
   s->keepintvl_ns = 75 * SIM_S;      /* tcp_keepalive_intvl */
   s->keepcnt = 9;                    /* tcp_keepalive_probes */
   s->rfc5961 = true;
+  s->invalid_ratelimit_ns = 500 * SIM_MS; /* tcp_invalid_ratelimit */
   s->isn = TCP_ISN_RFC6528;          /* secure_tcp_seq */
   s->isn_clock_restarts = false;     /* the clock is real time */
   s->isn_constant = 0;

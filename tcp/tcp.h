@@ -204,6 +204,10 @@ struct tcp_settings {
   uint8_t keepcnt;
   /* attacks and robustness */
   bool rfc5961;                 /* challenge ACKs for suspicious RST/SYN */
+  int64_t invalid_ratelimit_ns; /* per connection, the least time between
+                                   two ACKs answering out-of-window SYNs or
+                                   pure ACKs, or two challenge ACKs; 0: no
+                                   limit (Linux tcp_invalid_ratelimit) */
   /* initial sequence numbers and reboots */
   enum tcp_isn_kind isn;
   bool isn_clock_restarts;      /* the clock starts from 0 at boot instead
@@ -357,6 +361,7 @@ uint64_t tcp_arc_count(const struct tcp_module *m, size_t arc_index);
 struct tcp_stats {
   uint64_t segs_in, segs_out, retransmits;
   uint64_t rst_out, rst_in, challenge_acks;
+  uint64_t acks_ratelimited;  /* not sent: invalid_ratelimit */
   uint64_t bad_segs;          /* malformed or failed checks */
   uint64_t syn_queue_drops, accept_queue_drops;
   uint64_t conns_opened, conns_closed;

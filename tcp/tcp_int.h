@@ -259,6 +259,9 @@ struct tcp__conn {
   /* round-trip time (RFC 6298), microseconds */
   uint32_t srtt_us, rttvar_us, rto_us; /* srtt 0: no sample yet */
   uint32_t rtt_seq;             /* sequence number being timed */
+  uint32_t oow_ack_ms;          /* when it last sent an ACK that
+                                   invalid_ratelimit limits: simulated ms
+                                   + 1, mod 2^32; 0 never (fsm.c) */
   int64_t rtt_start_ns;
 };
 

@@ -82,22 +82,30 @@ static void test_key_numbers(void **state)
 {
   (void)state;
   /* run order: isn (rfc6528, constant) x time_wait (0, 1s, 2s) x p */
-  /* rfc6528, no TIME_WAIT, p = 50%: a lost last ACK costs a RST (20
-   * ACKs lost, 20 RSTs of 39 passive closes) */
-  assert_int_equal(metric(2, "tcp.fault_tw_acks_dropped"), 20);
-  assert_int_equal(passive(2, "ECONNRESET"), 20);
-  assert_int_equal(passive(2, NULL), 19);
+  /* rfc6528, no TIME_WAIT, p = 50%: a lost last ACK costs a RST (13
+   * ACKs lost, 13 RSTs of 25 passive closes) */
+  assert_int_equal(metric(2, "tcp.fault_tw_acks_dropped"), 13);
+  assert_int_equal(passive(2, "ECONNRESET"), 13);
+  assert_int_equal(passive(2, NULL), 12);
   /* MSL, p = 50%: the server retransmits its FIN 0.2, 0.6 and 1.4 s after
    * the first (RTO 200 ms, doubling), each restarting the client's 1 s
-   * TIME_WAIT, so a close fails only if all 4 ACKs are lost (p^4): 1 of
-   * 16, whose 4 ACKs (and 2 more, to old duplicates) were all dropped */
-  assert_int_equal(metric(4, "tcp.fault_tw_acks_dropped"), 34);
-  assert_int_equal(passive(4, "ECONNRESET"), 1);
-  assert_int_equal(passive(4, NULL), 15);
-  /* 2MSL, p = 50%: 47 ACKs lost, no passive close fails */
-  assert_int_equal(metric(6, "tcp.fault_tw_acks_dropped"), 47);
+   * TIME_WAIT, so a close fails if all 4 ACKs are lost (p^4): 1 of 20
+   * here (conn 24); the other failure (conn 30) is a server whose RTO,
+   * backed off by its transfer's retransmissions, was above 1 s: no FIN
+   * came within TIME_WAIT, and the client's next SYN met its LAST_ACK */
+  assert_int_equal(metric(4, "tcp.fault_tw_acks_dropped"), 43);
+  assert_int_equal(passive(4, "ECONNRESET"), 2);
+  assert_int_equal(passive(4, NULL), 18);
+  /* 2MSL, p = 50%: 24 ACKs lost, no passive close fails */
+  assert_int_equal(metric(6, "tcp.fault_tw_acks_dropped"), 24);
   assert_int_equal(passive(6, "ECONNRESET") + passive(6, "ETIMEDOUT"), 0);
-  assert_int_equal(passive(6, NULL), 18);
+  assert_int_equal(passive(6, NULL), 13);
+  /* no TIME_WAIT: segments of the previous incarnation reach the next one
+   * out of its window; linux answers them at most every 500 ms
+   * (invalid_ratelimit), 50 ACKs not sent here; with TIME_WAIT they meet
+   * TIME_WAIT instead */
+  assert_int_equal(metric(1, "tcp.acks_ratelimited"), 50);
+  assert_int_equal(metric(3, "tcp.acks_ratelimited"), 0);
   /* p = 0: nothing dropped */
   assert_int_equal(metric(1, "tcp.fault_tw_acks_dropped"), 0);
   assert_int_equal(metric(5, "tcp.fault_tw_acks_dropped"), 0);

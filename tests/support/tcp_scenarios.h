@@ -2,7 +2,8 @@
  * tcp_scenarios.h - the TCP scenario tests, one group per fact of
  * DESIGN.md section 6 (tcp_scn_fNN.c) plus groups for the remaining arcs
  * of the state machine (tcp_scn_arcs.c), the SYN-flood defences
- * (tcp_scn_defences.c) and random robustness (tcp_scn_random.c).
+ * (tcp_scn_defences.c), the limit on ACKs for out-of-window segments
+ * (tcp_scn_ratelimit.c) and random robustness (tcp_scn_random.c).
  *
  * They live in the support library rather than in tests/tcp/ so that one
  * process can run them all: tests/tcp/test_factNN_*.c each run one group;
@@ -38,6 +39,7 @@ int tsc_fact14(void);
 int tsc_fact15(void);
 int tsc_arcs(void);
 int tsc_defences(void); /* tcp_scn_defences.c: RFC 4987 section 3 */
+int tsc_ratelimit(void); /* tcp_scn_ratelimit.c: invalid_ratelimit */
 int tsc_random(void);
 
 /* ---- shared drivers ---------------------------------------------------- */

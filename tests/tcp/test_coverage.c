@@ -44,7 +44,7 @@ int main(void)
       tsc_fact01, tsc_fact02, tsc_fact03, tsc_fact04, tsc_fact05,
       tsc_fact06, tsc_fact07, tsc_fact08, tsc_fact09, tsc_fact10,
       tsc_fact11, tsc_fact12, tsc_fact13, tsc_fact14, tsc_fact15,
-      tsc_arcs,   tsc_defences};
+      tsc_arcs,   tsc_defences, tsc_ratelimit};
   int scenario_failures = 0;
   for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
     scenario_failures += groups[i]();

@@ -198,7 +198,7 @@ static void test_table_shape(void **state)
   size_t n = 0;
   const struct tcp_setting_desc *t = tcp_settings_table(&n);
   assert_non_null(t);
-  assert_int_equal(n, 44);
+  assert_int_equal(n, 45);
   for (size_t i = 0; i < n; i++) {
     assert_non_null(t[i].name);
     assert_non_null(t[i].help);
