@@ -409,6 +409,33 @@ static enum tcp__ev act_tw_fin(struct tcp__conn *c, const struct tcp__seg *s)
   return TCP__EV_NONE;
 }
 
+/* BSD and Linux restart TIME_WAIT on any segment that carries an ACK, an
+ * old duplicate too (tw_restart_ack; 4.4BSD tcp_input, Linux
+ * tcp_timewait_state_process); RFC 793 only on the retransmitted FIN. */
+static void tw_restart(struct tcp__conn *c, const struct tcp__seg *s)
+{
+  if (c->h->set->tw_restart_ack && (s->h.flags & TCP_F_ACK) &&
+      !(s->h.flags & TCP_F_RST))
+    tcp__timer_set(c, TCP__T_2MSL,
+                   tcp__deadline(sim_now(c->h->m->w), c->h->set->time_wait_ns));
+}
+
+/* TIME_WAIT, an unacceptable segment: answered as in any state (act_ack),
+ * and TIME_WAIT restarted where the profile does it. */
+static enum tcp__ev act_tw_oow(struct tcp__conn *c, const struct tcp__seg *s)
+{
+  tw_restart(c, s);
+  return act_ack(c, s);
+}
+
+/* TIME_WAIT, an acceptable segment that is not the FIN: nothing to do but
+ * the restart. */
+static enum tcp__ev act_tw_seg(struct tcp__conn *c, const struct tcp__seg *s)
+{
+  tw_restart(c, s);
+  return TCP__EV_NONE;
+}
+
 static enum tcp__ev act_connect(struct tcp__conn *c, const struct tcp__seg *s)
 {
   const struct tcp_settings *set = c->h->set;
@@ -543,13 +570,13 @@ static const struct cell table[TCP_S__COUNT][TCP__EV__COUNT] = {
         },
     S(TIME_WAIT) =
         {
-            E(SEQ_BAD) = STAY(act_ack),
+            E(SEQ_BAD) = STAY(act_tw_oow),
             E(RST) = GO(CLOSED, act_rst, "rcv RST"),
             E(RST_CHALLENGE) = STAY(act_challenge),
             E(SYN_CHALLENGE) = STAY(act_challenge),
             E(SYN_RESET) = GO(CLOSED, act_syn_reset, "rcv SYN in window"),
-            E(ACK_BAD) = STAY(act_ack),
-            E(SEG) = STAY(act_none),
+            E(ACK_BAD) = STAY(act_tw_oow),
+            E(SEG) = STAY(act_tw_seg),
             E(TW_FIN) = STAY(act_tw_fin),
             E(TW_REUSE) = GO(CLOSED, act_closed_ok, "rcv SYN, TIME_WAIT reuse"),
             E(APP_ABORT) = GO(CLOSED, act_none, "app abort"),

@@ -103,6 +103,9 @@ enum stor {
     "an orphaned FIN_WAIT_2 is closed after this; 0: never", NOCHOICE)         \
   X(rfc1337, TCP_SET_BOOL, ST_BOOL, rfc1337, 0, 1,                             \
     "TIME_WAIT ignores RST instead of closing (RFC 1337)", NOCHOICE)           \
+  X(tw_restart_ack, TCP_SET_BOOL, ST_BOOL, tw_restart_ack, 0, 1,               \
+    "any segment with ACK, old or new, restarts TIME_WAIT (off: only a FIN)",  \
+    NOCHOICE)                                                                  \
   X(tw_reuse_syn, TCP_SET_BOOL, ST_BOOL, tw_reuse_syn, 0, 1,                   \
     "a SYN beyond the old incarnation reopens a TIME_WAIT pair "               \
     "(RFC 1122 4.2.2.13)",                                                     \
@@ -245,6 +248,7 @@ static void init_rfc793(struct tcp_settings *s)
   s->time_wait_ns = 240 * SIM_S;     /* 2MSL */
   s->fin_wait2_ns = 0;               /* the RFC has no FIN_WAIT_2 timer */
   s->rfc1337 = false;
+  s->tw_restart_ack = false;         /* only the FIN: RFC 793 3.9 */
   s->tw_reuse_syn = false;
   /* RFC 1122 4.2.3.6: idle at least 2 hours; RFC 793 has no keepalive.
    * The textbook figures of the seeds: probes 75 s apart, 10 of them. */
@@ -305,6 +309,7 @@ static void init_bsd(struct tcp_settings *s)
    * fires with the connection idle less than that, re-armed for 75 s. */
   s->fin_wait2_ns = 675 * SIM_S;
   s->rfc1337 = false;
+  s->tw_restart_ack = true;          /* tcp_input: TCPS_TIME_WAIT */
   s->tw_reuse_syn = true;            /* vol. 1 18.6: Berkeley rule */
   /* TCPTV_KEEP_IDLE 2 h, TCPTV_KEEPINTVL 75 s, TCPTV_KEEPCNT 8 (the
    * code); vol. 1 23.2 describes 10 probes. */
@@ -370,6 +375,7 @@ static void init_linux(struct tcp_settings *s)
   s->time_wait_ns = 60 * SIM_S;      /* TCP_TIMEWAIT_LEN */
   s->fin_wait2_ns = 60 * SIM_S;      /* tcp_fin_timeout */
   s->rfc1337 = false;                /* tcp_rfc1337 0 */
+  s->tw_restart_ack = true;          /* tcp_timewait_state_process */
   s->tw_reuse_syn = true;            /* tcp_timewait_state_process */
   s->keepidle_ns = 7200 * SIM_S;     /* tcp_keepalive_time */
   s->keepintvl_ns = 75 * SIM_S;      /* tcp_keepalive_intvl */

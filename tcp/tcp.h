@@ -196,6 +196,8 @@ struct tcp_settings {
   int64_t time_wait_ns;         /* TIME_WAIT length; 2*MSL by default */
   int64_t fin_wait2_ns;         /* orphaned FIN_WAIT_2 timeout; 0 never */
   bool rfc1337;                 /* TIME_WAIT ignores RST (RFC 1337) */
+  bool tw_restart_ack;          /* any segment with ACK (no RST) restarts
+                                   TIME_WAIT, not only a retransmitted FIN */
   bool tw_reuse_syn;            /* accept a SYN for a TIME_WAIT pair whose
                                    seq is beyond the old incarnation's */
   /* keepalive (per socket when enabled with TCP_OPT_KEEPALIVE) */

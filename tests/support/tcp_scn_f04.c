@@ -2,7 +2,8 @@
  * tcp_scn_f04.c - fact 4 of DESIGN.md section 6: TIME_WAIT (Stevens vol. 1
  * 18.6, seed 001 "2MSL等待时间"). It lasts 2MSL (RFC 793: MSL 2 minutes;
  * BSD 30 s; Linux TCP_TIMEWAIT_LEN 60 s), MSL is configurable, a
- * retransmitted FIN restarts it (RFC 9293 3.10.7.4, TIME-WAIT); the socket
+ * retransmitted FIN restarts it (RFC 9293 3.10.7.4, TIME-WAIT), and in BSD
+ * and Linux any segment with ACK, an old duplicate too; the socket
  * pair cannot be reused while it lasts; binding the port fails without
  * SO_REUSEADDR and succeeds with it; Berkeley-derived stacks accept a new
  * SYN for the pair when its sequence number is beyond the old
@@ -125,6 +126,53 @@ static void test_retransmitted_fin_restarts_2msl(void **state)
                                            TCP_S_TIME_WAIT, TCP_S_CLOSED);
   th_check(h, t != NULL, "TIME_WAIT -> CLOSED");
   th_check_int(h, t->t_ns, t_inj + d + tw);
+}
+
+/* An old duplicate ACK (below the window) reaching TIME_WAIT: answered
+ * with an ACK in every profile; it restarts TIME_WAIT in bsd and linux
+ * (tw_restart_ack: 4.4BSD tcp_input, Linux tcp_timewait_state_process),
+ * not in rfc793, where only the retransmitted FIN does. */
+static void old_ack_in_time_wait(struct th *h, enum tcp_profile p,
+                                 bool restarts)
+{
+  th_init(h, p, TH_TOPO_ROUTER);
+  th_start(h);
+  th_check_int(h, h->set.tw_restart_ack, restarts);
+  isns(h, 1000, 5000);
+  const int64_t d = th_owd(h), tw = h->set.time_wait_ns;
+  struct tsc_conn c;
+  int64_t t_tw = active_close(h, &c, 0);
+  th_check_int(h, sim_node_power_off(h->w, h->b), SIM_OK);
+  th_run(h, t_tw + 10 * SIM_S);
+  size_t n0 = th_nsegs(h);
+  int64_t t_inj = th_now(h);
+  /* b's ACK of long ago: seq below a's RCV.NXT (5002) */
+  th_check_int(h, th_inject_seg(h, h->x, TH_ADDR_B, 80, TH_ADDR_A, c.cport,
+                                "A", 4000, 1002, 0),
+               SIM_OK);
+  th_run_for(h, 10 * d);
+  th_expect_seg(h, n0 + 1, h->a, "A", 1002, 5002, 0);
+  int64_t want = restarts ? t_inj + d + tw : t_tw + tw;
+  th_run(h, (restarts ? t_inj + d + tw : t_tw + tw) + SIM_S);
+  const struct th_trans *t = th_find_trans(h, h->a, c.cli->conn,
+                                           TCP_S_TIME_WAIT, TCP_S_CLOSED);
+  th_check(h, t != NULL, "TIME_WAIT -> CLOSED");
+  th_check_int(h, t->t_ns, want);
+}
+
+static void test_old_ack_restarts_time_wait_bsd(void **state)
+{
+  old_ack_in_time_wait(*state, TCP_PROFILE_BSD, true);
+}
+
+static void test_old_ack_restarts_time_wait_linux(void **state)
+{
+  old_ack_in_time_wait(*state, TCP_PROFILE_LINUX, true);
+}
+
+static void test_old_ack_leaves_time_wait_rfc793(void **state)
+{
+  old_ack_in_time_wait(*state, TCP_PROFILE_RFC793, false);
 }
 
 /* TIME_WAIT assassination (RFC 1337): a RST for the pair ends TIME_WAIT
@@ -296,6 +344,9 @@ int tsc_fact04(void)
       cmocka_unit_test_setup_teardown(test_time_wait_2msl_linux, th_setup, th_teardown),
       cmocka_unit_test_setup_teardown(test_msl_configurable, th_setup, th_teardown),
       cmocka_unit_test_setup_teardown(test_retransmitted_fin_restarts_2msl, th_setup, th_teardown),
+      cmocka_unit_test_setup_teardown(test_old_ack_restarts_time_wait_bsd, th_setup, th_teardown),
+      cmocka_unit_test_setup_teardown(test_old_ack_restarts_time_wait_linux, th_setup, th_teardown),
+      cmocka_unit_test_setup_teardown(test_old_ack_leaves_time_wait_rfc793, th_setup, th_teardown),
       cmocka_unit_test_setup_teardown(test_rst_ends_time_wait_without_rfc1337, th_setup, th_teardown),
       cmocka_unit_test_setup_teardown(test_rfc1337_time_wait_ignores_rst, th_setup, th_teardown),
       cmocka_unit_test_setup_teardown(test_pair_in_2msl_not_reusable_bsd, th_setup, th_teardown),

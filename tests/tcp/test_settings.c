@@ -55,6 +55,8 @@ static void test_profile_rfc793_defaults(void **state)
   assert_false(s.rfc5961);
   assert_false(s.rfc1337);
   assert_false(s.tw_reuse_syn);
+  assert_false(s.tw_restart_ack);
+  assert_int_equal(s.invalid_ratelimit_ns, 0);
   assert_int_equal(s.rto_initial_ns, 1 * SIM_S);    /* RFC 6298 2.1 */
   assert_int_equal(s.rto_min_ns, 1 * SIM_S);
   assert_int_equal(s.rto_max_ns, 60 * SIM_S);
@@ -114,6 +116,8 @@ static void test_profile_bsd_defaults(void **state)
   assert_int_equal(s.keepcnt, 8);                   /* TCPTV_KEEPCNT */
   assert_int_equal(s.isn, TCP_ISN_BSD);
   assert_true(s.tw_reuse_syn);
+  assert_true(s.tw_restart_ack);
+  assert_int_equal(s.invalid_ratelimit_ns, 0);
   assert_false(s.quiet_time);
   assert_false(s.rfc5961);
   assert_int_equal(s.port_lo, 1024);
@@ -163,6 +167,8 @@ static void test_profile_linux_defaults(void **state)
   assert_true(s.rfc5961);
   assert_false(s.rfc1337);
   assert_true(s.tw_reuse_syn);
+  assert_true(s.tw_restart_ack);
+  assert_int_equal(s.invalid_ratelimit_ns, 500 * SIM_MS);
   assert_int_equal(s.isn, TCP_ISN_RFC6528);
   assert_false(s.quiet_time);
   assert_true(s.opt_wscale && s.opt_sack && s.opt_timestamps);
@@ -198,7 +204,7 @@ static void test_table_shape(void **state)
   size_t n = 0;
   const struct tcp_setting_desc *t = tcp_settings_table(&n);
   assert_non_null(t);
-  assert_int_equal(n, 45);
+  assert_int_equal(n, 46);
   for (size_t i = 0; i < n; i++) {
     assert_non_null(t[i].name);
     assert_non_null(t[i].help);
