@@ -191,8 +191,12 @@ int res_open(const char *path, struct res_db **out, char *err, size_t errcap)
     return RES_ENOMEM;
   }
   snprintf(db->path, sizeof db->path, "%s", path);
+  /* NOMUTEX: a recorder's connection is used by one thread only, so
+   * SQLite need not lock its mutexes around every call. */
   rc = sqlite3_open_v2(path, &db->h,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                           SQLITE_OPEN_NOMUTEX,
+                       NULL);
   if (rc != SQLITE_OK) {
     snprintf(err, errcap, "%s: cannot open database: %s", path,
              db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));

@@ -204,13 +204,31 @@ static const char *const res_kind_name[] = {
   [RES__K_LISTENER] = "listener",
 };
 
+/* "A.B.C.D:PORT" into buf (at least 22 bytes), without snprintf: two per
+ * connection row. */
+static const char *res_endpoint(char *buf, uint32_t addr, uint16_t port)
+{
+  sim_ipv4_format(addr, buf);
+  char *p = buf + strlen(buf), t[5];
+  int n = 0;
+  *p++ = ':';
+  do {
+    t[n++] = (char)('0' + port % 10);
+    port /= 10;
+  } while (port);
+  while (n)
+    *p++ = t[--n];
+  *p = '\0';
+  return buf;
+}
+
 /* Its `connections` row; closed_ns -1 and err TCP_OK for a connection
  * still open at the end. */
 static void res_conn_write(struct res_recorder *r, const struct res__conn *c,
                            int64_t closed_ns, int err)
 {
   sqlite3_stmt *st = r->db->stmts[RES__ST_CONN];
-  char a[16], lep[32], rep[32];
+  char lep[32], rep[32];
   const struct res__conn_det *d = res_det(r, c);
 
   if (!d)
@@ -221,10 +239,8 @@ static void res_conn_write(struct res_recorder *r, const struct res__conn *c,
   sqlite3_bind_int64(st, 3, c->node);
   res_text(st, 4, res_kind_name[c->kind]);
   if (d->have_addr) {
-    snprintf(lep, sizeof lep, "%s:%u", sim_ipv4_format(d->laddr, a), d->lport);
-    res_text(st, 5, lep);
-    snprintf(rep, sizeof rep, "%s:%u", sim_ipv4_format(d->raddr, a), d->rport);
-    res_text(st, 6, rep);
+    res_text(st, 5, res_endpoint(lep, d->laddr, d->lport));
+    res_text(st, 6, res_endpoint(rep, d->raddr, d->rport));
   }
   res_opt_int(st, 7, d->have_iss, d->iss);
   res_opt_int(st, 8, d->have_irs, d->irs);

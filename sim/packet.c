@@ -278,8 +278,16 @@ int sim_ipv4_parse(const char *s, uint32_t *addr_out)
 
 char *sim_ipv4_format(uint32_t addr, char *buf)
 {
-  snprintf(buf, 16, "%u.%u.%u.%u", (unsigned)(addr >> 24),
-           (unsigned)(addr >> 16 & 0xff), (unsigned)(addr >> 8 & 0xff),
-           (unsigned)(addr & 0xff));
+  /* By hand: the recorder formats two addresses per connection row. */
+  char *p = buf;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    unsigned o = addr >> shift & 0xffu;
+    if (o >= 100)
+      *p++ = (char)('0' + o / 100);
+    if (o >= 10)
+      *p++ = (char)('0' + o / 10 % 10);
+    *p++ = (char)('0' + o % 10);
+    *p++ = shift ? '.' : '\0';
+  }
   return buf;
 }

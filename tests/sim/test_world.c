@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,6 +443,17 @@ static void test_ipv4_text(void **state)
     assert_int_equal(sim_ipv4_parse(bad[i], &a), SIM_EINVAL);
   assert_string_equal(sim_ipv4_format(0xc0a80001, buf), "192.168.0.1");
   assert_string_equal(sim_ipv4_format(0xffffffff, buf), "255.255.255.255");
+  assert_string_equal(sim_ipv4_format(0, buf), "0.0.0.0");
+  assert_string_equal(sim_ipv4_format(0x0a64090f, buf), "10.100.9.15");
+  /* every octet value, against the printf rendering */
+  for (unsigned o = 0; o < 256; o++) {
+    char want[16];
+    snprintf(want, sizeof want, "%u.%u.%u.%u", o, (o * 7) & 0xff, 255 - o,
+             (o * 13) & 0xff);
+    uint32_t v = (uint32_t)o << 24 | ((o * 7) & 0xffu) << 16 |
+                 (255u - o) << 8 | ((o * 13) & 0xffu);
+    assert_string_equal(sim_ipv4_format(v, buf), want);
+  }
   assert_int_equal(sim_ipv4_parse(sim_ipv4_format(0x01020304, buf), &a),
                    SIM_OK);
   assert_int_equal(a, 0x01020304);
