@@ -9,9 +9,12 @@
  * finding nothing. The comment lines ("-- ...") just before a statement
  * are its title. CREATE TEMP VIEW (or TABLE) statements are not checks:
  * they define what the checks after them share, in the connection's temp
- * schema. :first and :last, where a statement uses them, are bound
- * to the range of runs checked (by default the lowest and highest run id
- * in the database).
+ * schema. A line "-- uses: FILE" (FILE relative to the check file's
+ * folder) runs the CREATE TEMP VIEW/TABLE statements of FILE first, and
+ * nothing else of it: a check file shares the definitions of the query
+ * file it checks instead of copying them. :first and :last, where a
+ * statement uses them, are bound to the range of runs checked (by default
+ * the lowest and highest run id in the database).
  *
  * The database is opened read-only; checks never write.
  */
@@ -112,6 +115,123 @@ static int line_of(const char *text, const char *at)
   return line;
 }
 
+static char *read_text(const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  size_t n;
+  while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    len += n;
+    if (cap - len < 2) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  if (buf && ferror(f)) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf)
+    buf[len] = '\0';
+  return buf;
+}
+
+/* The definitions (CREATE TEMP VIEW/TABLE) of the query file `file`, named
+ * by line `line` of the check file `name`; its other statements are not
+ * run. */
+static int run_uses(sqlite3 *h, const char *name, int line, const char *file,
+                    char *err, size_t errcap)
+{
+  char path[1024];
+  const char *slash = strrchr(name, '/');
+  if (file[0] == '/' || !slash)
+    snprintf(path, sizeof path, "%s", file);
+  else
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - name), name, file);
+  char *text = read_text(path);
+  if (!text) {
+    snprintf(err, errcap, "%s:%d: uses %s: cannot read it", name, line, path);
+    return RES_EOPEN;
+  }
+  int rc = RES_OK, ndefs = 0;
+  const char *p = text;
+  while (*p) {
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v2(h, p, -1, &st, &tail) != SQLITE_OK) {
+      snprintf(err, errcap, "%s:%d: %s", path, line_of(text, skip_blank(p)),
+               sqlite3_errmsg(h));
+      rc = RES_EINVAL;
+      break;
+    }
+    if (!st)
+      break;
+    const char *start = skip_blank(p);
+    int step = SQLITE_DONE;
+    if (is_temp_definition(start)) {
+      step = sqlite3_step(st);
+      ndefs++;
+    }
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE) {
+      snprintf(err, errcap, "%s:%d: %s", path, line_of(text, start),
+               sqlite3_errmsg(h));
+      rc = RES_EDB;
+      break;
+    }
+    p = tail;
+  }
+  if (rc == RES_OK && ndefs == 0) {
+    snprintf(err, errcap, "%s:%d: uses %s: it defines no TEMP VIEW or TABLE",
+             name, line, path);
+    rc = RES_EINVAL;
+  }
+  free(text);
+  return rc;
+}
+
+/* Every "-- uses: FILE" line of text, in order. */
+static int run_all_uses(sqlite3 *h, const char *name, const char *text,
+                        char *err, size_t errcap)
+{
+  static const char key[] = "-- uses:";
+  int line = 1;
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    if (len > sizeof key - 1 && !strncmp(p, key, sizeof key - 1)) {
+      const char *a = p + sizeof key - 1, *b = p + len;
+      while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+      while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+        b--;
+      char file[512];
+      if (a == b || (size_t)(b - a) >= sizeof file) {
+        snprintf(err, errcap, "%s:%d: '-- uses:' needs a file name", name,
+                 line);
+        return RES_EINVAL;
+      }
+      memcpy(file, a, (size_t)(b - a));
+      file[b - a] = '\0';
+      int rc = run_uses(h, name, line, file, err, errcap);
+      if (rc != RES_OK)
+        return rc;
+    }
+    line++;
+    p = nl ? nl + 1 : p + len;
+  }
+  return RES_OK;
+}
+
 static int64_t scalar(sqlite3 *h, const char *sql)
 {
   sqlite3_stmt *st = NULL;
@@ -156,7 +276,7 @@ int res_check(const char *db_path, const char *name, const char *text,
   if (last <= 0)
     last = scalar(h, "SELECT max(run_id) FROM runs");
 
-  int rc = RES_OK, nchecks = 0;
+  int rc = run_all_uses(h, name, text, err, errcap), nchecks = 0;
   const char *p = text;
   while (rc == RES_OK && *p) {
     sqlite3_stmt *st = NULL;

@@ -29,7 +29,12 @@ if (!exists("db") || !exists("out")) {
 }
 
 sq = "sqlite3 -readonly -batch -nullvalue NaN -separator ' ' '" . db . "' "
-sqlfile = system("dirname '" . ARG0 . "'") . "/../queries/handshake_loss_plot.sql"
+# The query file reads handshake_loss.sql beside it (`.read` takes paths
+# from the current folder), so sqlite3 runs in results/queries with the
+# database's absolute path.
+qdir = system("cd \"$(dirname '" . ARG0 . "')/../queries\" && pwd")
+sqlfile = qdir . "/handshake_loss_plot.sql"
+dbabs = system("realpath -- '" . db . "' 2>/dev/null")
 
 res = system(sq . "\"SELECT 'n=' || count(*) FROM runs r JOIN params p ON p.run_id = r.run_id AND p.key = 'fault.lossy.params' WHERE r.status = 'done';\" 2>&1")
 if (res[1:2] ne "n=") {
@@ -40,7 +45,7 @@ if (nruns == 0) {
   exit error sprintf("no matching runs in %s: no done run has a params row 'fault.lossy.params' (experiments/handshake_loss.ini)", db)
 }
 
-data = system(sq . "< '" . sqlfile . "' 2>&1")
+data = system("cd '" . qdir . "' && sqlite3 -readonly -batch -nullvalue NaN -separator ' ' '" . dbabs . "' < handshake_loss_plot.sql 2>&1")
 if (data[1:4] ne "cdf " && data[1:5] ne "fail ") {
   exit error sprintf("%s: the query %s failed: %s", db, sqlfile, data)
 }

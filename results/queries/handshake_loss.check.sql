@@ -17,92 +17,11 @@ SELECT count(pt.run_id) > 0 AND min(pt.p) = 0 AND max(pt.p) >= 0.2,
   LEFT JOIN pt ON pt.profile = f.profile
  GROUP BY f.profile;
 
--- Shared by the checks below (views take no :first/:last: each check
--- keeps the runs checked with run_id BETWEEN :first AND :last).
--- hl_runs: profile and loss p of each done run of the sweep.
-CREATE TEMP VIEW hl_runs(run_id, profile, p) AS
-  SELECT r.run_id, r.profile,
-         CAST(rtrim(substr(v.value, 6), '%') AS REAL) / 100
-    FROM runs r JOIN params v
-      ON v.run_id = r.run_id AND v.key = 'fault.lossy.params'
-   WHERE r.status = 'done';
-
--- hl_model: the model's probability of each establishment instant
--- (seconds after the connect, less one round trip; NULL: the connect
--- fails), per profile and loss p of the done runs.
-CREATE TEMP VIEW hl_model(profile, p, instant, prob) AS
-WITH RECURSIVE
--- The model. The client sends SYN k at sched.s (seconds after connect)
--- and gives up at prof.giveup. Every SYN and every SYN-ACK is lost
--- independently with probability p. A SYN that reaches the server makes a
--- half-open entry if there is none (or the last one has expired,
--- prof.life seconds after it was made), which sends a SYN-ACK at once and
--- again rtx.r seconds later (the server's timer: rto_initial doubling);
--- a SYN that finds the entry is answered with one more SYN-ACK. The
--- client is established by the first SYN-ACK that arrives. For each
--- pattern of SYNs that arrive (mask bit k: SYN k arrived) the SYN-ACK
--- instants follow; the pattern has probability (1-p)^n p^(nsyn-n), and
--- the first SYN-ACK to arrive is the one at instant t with probability
--- p^before (1 - p^c): c SYN-ACKs at t, `before` ones earlier.
-sched(profile, k, s) AS (VALUES
-  ('linux', 0, 0), ('linux', 1, 1), ('linux', 2, 2), ('linux', 3, 3),
-  ('linux', 4, 4), ('linux', 5, 5), ('linux', 6, 7), ('linux', 7, 11),
-  ('linux', 8, 19), ('linux', 9, 35), ('linux', 10, 67),
-  ('bsd', 0, 0), ('bsd', 1, 6), ('bsd', 2, 30)),
-prof(profile, nsyn, giveup, life) AS (VALUES
-  ('linux', 11, 131, 63), ('bsd', 3, 75, 1000000)),
-rtx(profile, r) AS (VALUES
-  ('linux', 1), ('linux', 3), ('linux', 7), ('linux', 15), ('linux', 31),
-  ('bsd', 6), ('bsd', 18), ('bsd', 42), ('bsd', 90)),
-pat(profile, k, mask, n) AS (
-  SELECT profile, 0, 0, 0 FROM prof
-  UNION ALL
-  SELECT pat.profile, pat.k + 1, pat.mask | (b.bit << pat.k), pat.n + b.bit
-    FROM pat JOIN prof f ON f.profile = pat.profile
-    JOIN (SELECT 0 AS bit UNION ALL SELECT 1) b
-   WHERE pat.k < f.nsyn),
-arrived(profile, mask, n) AS MATERIALIZED (
-  SELECT pat.profile, mask, n FROM pat JOIN prof f USING (profile)
-   WHERE pat.k = f.nsyn),
-walk(profile, mask, n, k, t, start, isnew) AS MATERIALIZED (
-  SELECT profile, mask, n, -1, NULL, NULL, 0 FROM arrived
-  UNION ALL
-  SELECT w.profile, w.mask, w.n, w.k + 1, s.s,
-         CASE WHEN (w.mask >> (w.k + 1)) & 1 = 0 THEN w.start
-              WHEN w.start IS NULL OR s.s - w.start >= f.life THEN s.s
-              ELSE w.start END,
-         (w.mask >> (w.k + 1)) & 1 = 1
-           AND (w.start IS NULL OR s.s - w.start >= f.life)
-    FROM walk w JOIN sched s ON s.profile = w.profile AND s.k = w.k + 1
-    JOIN prof f ON f.profile = w.profile),
-synack(profile, mask, n, t) AS MATERIALIZED (
-  SELECT profile, mask, n, t FROM walk WHERE k >= 0 AND (mask >> k) & 1
-  UNION ALL
-  SELECT w.profile, w.mask, w.n, w.t + x.r FROM walk w
-    JOIN rtx x ON x.profile = w.profile JOIN prof f ON f.profile = w.profile
-   WHERE w.isnew AND x.r < f.life AND w.t + x.r < f.giveup),
-at_t(profile, mask, n, t, c) AS MATERIALIZED (
-  SELECT profile, mask, n, t, count(*) FROM synack GROUP BY 1, 2, 3, 4),
-terms(profile, n, t, before, c, w) AS (
-  SELECT profile, n, t, before, c, count(*)
-    FROM (SELECT profile, mask, n, t, c,
-                 coalesce(sum(c) OVER (PARTITION BY profile, mask ORDER BY t
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                   AS before FROM at_t)
-   GROUP BY 1, 2, 3, 4, 5
-  UNION ALL   -- t NULL: no SYN-ACK arrives, the connect fails
-  SELECT a.profile, a.n, NULL, coalesce(m.total, 0), 0, count(*)
-    FROM arrived a LEFT JOIN (SELECT profile, mask, sum(c) AS total
-                                FROM at_t GROUP BY 1, 2) m
-      ON m.profile = a.profile AND m.mask = a.mask
-   GROUP BY 1, 2, 3, 4, 5)
-SELECT q.profile, q.p, m.t,
-       sum(m.w * pow(1 - q.p, m.n) * pow(q.p, f.nsyn - m.n + m.before)
-           * CASE WHEN m.t IS NULL THEN 1 ELSE 1 - pow(q.p, m.c) END)
-  FROM (SELECT DISTINCT profile, p FROM hl_runs) q
-  JOIN prof f ON f.profile = q.profile
-  JOIN terms m ON m.profile = q.profile
- GROUP BY 1, 2, 3;
+-- Shared by the checks below: the views of the query file (they take no
+-- :first/:last: each check keeps the runs checked with run_id BETWEEN
+-- :first AND :last): hl_runs, the done runs with their profile and loss p,
+-- and hl_model, the model's probability of each establishment instant.
+-- uses: handshake_loss.sql
 
 -- every connect ended in the run: established, or failed with ETIMEDOUT
 -- (none left in SYN_SENT, no other error before establishment)

@@ -5,21 +5,10 @@ SELECT status = 'done', run_id, status FROM runs
  WHERE run_id BETWEEN :first AND :last;
 
 -- Shared by the checks below (views take no :first/:last: each check
--- keeps the runs checked with run_id BETWEEN :first AND :last).
--- pe_twn: the TIME_WAIT count n on each host (node) at each transition
--- into or out of TIME_WAIT and at each conns.TIME_WAIT sample (d NULL).
-CREATE TEMP VIEW pe_twn AS
-WITH tw AS MATERIALIZED (
-  SELECT run_id, node, t_ns, idx, CASE WHEN to_state = 'TIME_WAIT' THEN 1 ELSE -1 END AS d
-    FROM transitions WHERE (to_state = 'TIME_WAIT') <> (from_state = 'TIME_WAIT')
-  UNION ALL
-  SELECT s.run_id, h.node, s.t_ns, 9223372036854775807, NULL
-    FROM samples s JOIN hosts h ON h.run_id = s.run_id AND h.kind = 'host'
-   WHERE s.name = 'conns.TIME_WAIT')
-SELECT run_id, node, t_ns, d,
-       sum(coalesce(d, 0)) OVER (PARTITION BY run_id, node ORDER BY t_ns, idx
-                                 ROWS UNBOUNDED PRECEDING) AS n
-  FROM tw;
+-- keeps the runs checked with run_id BETWEEN :first AND :last): pe_twn of
+-- the query file, the TIME_WAIT count n on each host (node) at each
+-- transition into or out of TIME_WAIT and at each conns.TIME_WAIT sample.
+-- uses: port_exhaustion.sql
 
 -- pe_runs: one row per run: variant, rate, ports R, TIME_WAIT length,
 -- duration, connects and the largest TIME_WAIT count on each end.

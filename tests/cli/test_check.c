@@ -133,6 +133,80 @@ static void test_temp_views(void **state)
   free(out);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+  char path[600];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* "-- uses: FILE": the TEMP definitions of FILE (beside the check file)
+ * run first, its other statements not at all; a missing file, one with no
+ * definition and an error inside it are bad input naming the place. */
+static void test_uses(void **state)
+{
+  (void)state;
+  char dir[512], chk[600], *out;
+  assert_int_equal(tsup_tmp_dir(dir, sizeof dir, "tcpsim-check-uses"), 0);
+  write_file(dir, "q.sql",
+             "-- the query file: a view and the table users read\n"
+             "CREATE TEMP VIEW done_runs AS\n"
+             "  SELECT run_id FROM runs WHERE status = 'done';\n"
+             "SELECT 0 AS would_fail, 'not run by check' FROM done_runs;\n");
+  write_file(dir, "ok.check.sql",
+             "-- uses: q.sql\n"
+             "\n"
+             "-- both runs, through the shared view\n"
+             "SELECT count(*) = 2 FROM done_runs;\n");
+  snprintf(chk, sizeof chk, "%s/ok.check.sql", dir);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", chk, "--db", g_db, NULL), 0);
+  assert_non_null(strstr(out, ":4 both runs, through the shared view (1 rows)"));
+  assert_null(strstr(out, "not run by check"));
+  assert_null(strstr(out, "FAIL"));
+  free(out);
+
+  write_file(dir, "missing.check.sql",
+             "SELECT 1;\n-- uses: nowhere.sql\nSELECT 1;\n");
+  snprintf(chk, sizeof chk, "%s/missing.check.sql", dir);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", chk, "--db", g_db, NULL), 2);
+  char want[1400];
+  snprintf(want, sizeof want, "%s:2: uses %s/nowhere.sql: cannot read it", chk,
+           dir);
+  if (!strstr(out, want))
+    fail_msg("missing file says:\n%s", out);
+  free(out);
+
+  write_file(dir, "none.sql", "SELECT 1;\n");
+  write_file(dir, "none.check.sql", "-- uses: none.sql\nSELECT 1;\n");
+  snprintf(chk, sizeof chk, "%s/none.check.sql", dir);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", chk, "--db", g_db, NULL), 2);
+  assert_non_null(strstr(out, "it defines no TEMP VIEW or TABLE"));
+  free(out);
+
+  write_file(dir, "bad.sql", "\nCREATE TEMP VIEW v AS SELEC nosuchcol;\n");
+  write_file(dir, "bad.check.sql", "-- uses: bad.sql\nSELECT 1;\n");
+  snprintf(chk, sizeof chk, "%s/bad.check.sql", dir);
+  assert_int_equal(tsup_run_tcpsim(&out, "check", chk, "--db", g_db, NULL), 2);
+  snprintf(want, sizeof want, "%s/bad.sql:2:", dir);
+  if (!strstr(out, want) || !strstr(out, "syntax error"))
+    fail_msg("an error in the used file says:\n%s", out);
+  free(out);
+
+  static const char *const files[] = {"q.sql", "ok.check.sql",
+                                      "missing.check.sql", "none.sql",
+                                      "none.check.sql", "bad.sql",
+                                      "bad.check.sql"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(dir);
+}
+
 static void test_bad_input(void **state)
 {
   (void)state;
@@ -175,6 +249,7 @@ int main(void)
       cmocka_unit_test(test_failing_checks),
       cmocka_unit_test(test_runs_range),
       cmocka_unit_test(test_temp_views),
+      cmocka_unit_test(test_uses),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
