@@ -490,23 +490,10 @@ int exp__cmd_check(int argc, char **argv)
     fputs(check_help, stderr);
     return EXIT_BAD_INPUT;
   }
-  FILE *f = fopen(file, "r");
-  if (!f) {
+  char *text = res_read_file(file);
+  if (!text) {
     fprintf(stderr, "tcpsim check: %s: %s\n", file, strerror(errno));
-    return EXIT_BAD_INPUT;
-  }
-  char *text = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream(&text, &len);
-  char buf[4096];
-  size_t got;
-  while (m && (got = fread(buf, 1, sizeof buf, f)) > 0)
-    fwrite(buf, 1, got, m);
-  fclose(f);
-  if (!m || fclose(m) != 0) {
-    fprintf(stderr, "tcpsim check: out of memory\n");
-    free(text);
-    return EXIT_RUN_FAILED;
+    return errno == ENOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
   }
   if (access(dbp, R_OK) != 0) {
     fprintf(stderr, "tcpsim check: %s: %s\n", dbp, strerror(errno));

@@ -28,6 +28,7 @@
 #include <ini.h>
 
 #include "experiments/exp_int.h"
+#include "results/results.h"
 #include "sim/sim.h"
 #include "topologies/topo.h"
 
@@ -1707,42 +1708,11 @@ int exp_config_parse_string(const char *name, const char *dir,
   return load_text(c, text, sets, nsets, out, err, errcap);
 }
 
-static char *read_all(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
-  size_t r;
-  while (buf && (r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-    len += r;
-    if (cap - len < 2) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-  }
-  if (buf && ferror(f)) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf)
-    buf[len] = '\0';
-  return buf;
-}
-
 int exp_config_load(const char *path, const char *const *sets, size_t nsets,
                     struct exp_config **out, char *err, size_t errcap)
 {
   *out = NULL;
-  char *text = read_all(path);
+  char *text = res_read_file(path);
   if (!text) {
     snprintf(err, errcap, "%s: cannot read: %s", path, strerror(errno));
     return EXP_EIO;

@@ -18,6 +18,7 @@
  *
  * The database is opened read-only; checks never write.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -115,33 +116,35 @@ static int line_of(const char *text, const char *at)
   return line;
 }
 
-static char *read_text(const char *path)
+char *res_read_file(const char *path)
 {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
-  size_t cap = 4096, len = 0;
+  size_t cap = 4096, len = 0, got;
   char *buf = malloc(cap);
-  size_t n;
-  while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-    len += n;
+  int e = buf ? 0 : ENOMEM;
+  while (!e && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    len += got;
     if (cap - len < 2) {
       char *nb = realloc(buf, cap * 2);
       if (!nb) {
-        free(buf);
-        buf = NULL;
+        e = ENOMEM;
+        break;
       }
       buf = nb;
       cap *= 2;
     }
   }
-  if (buf && ferror(f)) {
-    free(buf);
-    buf = NULL;
-  }
+  if (!e && ferror(f))
+    e = errno ? errno : EIO;
   fclose(f);
-  if (buf)
-    buf[len] = '\0';
+  if (e) {
+    free(buf);
+    errno = e;
+    return NULL;
+  }
+  buf[len] = '\0';
   return buf;
 }
 
@@ -157,7 +160,7 @@ static int run_uses(sqlite3 *h, const char *name, int line, const char *file,
     snprintf(path, sizeof path, "%s", file);
   else
     snprintf(path, sizeof path, "%.*s/%s", (int)(slash - name), name, file);
-  char *text = read_text(path);
+  char *text = res_read_file(path);
   if (!text) {
     snprintf(err, errcap, "%s:%d: uses %s: cannot read it", name, line, path);
     return RES_EOPEN;

@@ -437,10 +437,7 @@ static const char *const res_digest_sql[] = {
   "SELECT * FROM metrics WHERE run_id=?1 ORDER BY name",
 };
 
-/* v in decimal as "%" PRId64 writes it, into buf (at least 21 bytes,
- * not terminated); returns the length. The digest formats every integer
- * of a run, so it skips snprintf. */
-static size_t res_i64_dec(char *buf, int64_t v)
+size_t res__dec(char *buf, int64_t v)
 {
   char t[20];
   size_t n = 0, len = 0;
@@ -486,7 +483,7 @@ int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
         h = res_fnv(h, &tag, 1);
         switch (type) {
         case SQLITE_INTEGER: {
-          size_t n = res_i64_dec(buf, (int64_t)sqlite3_column_int64(st, c));
+          size_t n = res__dec(buf, (int64_t)sqlite3_column_int64(st, c));
           buf[n] = '\0';
           h = res_fnv(h, buf, n + 1);
           break;
@@ -499,7 +496,7 @@ int res_run_digest(struct res_db *db, int64_t run_id, char out[17])
         case SQLITE_BLOB: {
           const void *p = sqlite3_column_blob(st, c);
           int n = sqlite3_column_bytes(st, c);
-          size_t k = res_i64_dec(buf, n);
+          size_t k = res__dec(buf, n);
           buf[k] = ':';
           h = res_fnv(h, buf, k + 1);
           if (n > 0)

@@ -209,16 +209,9 @@ static const char *const res_kind_name[] = {
 static const char *res_endpoint(char *buf, uint32_t addr, uint16_t port)
 {
   sim_ipv4_format(addr, buf);
-  char *p = buf + strlen(buf), t[5];
-  int n = 0;
+  char *p = buf + strlen(buf);
   *p++ = ':';
-  do {
-    t[n++] = (char)('0' + port % 10);
-    port /= 10;
-  } while (port);
-  while (n)
-    *p++ = t[--n];
-  *p = '\0';
+  p[res__dec(p, port)] = '\0';
   return buf;
 }
 

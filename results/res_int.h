@@ -109,6 +109,10 @@ struct res_recorder {
 
 /* db.c */
 int res__db_fail(struct res_db *db, int rc, const char *what);
+/* v in decimal as "%" PRId64 writes it, into buf (at least 21 bytes, not
+ * terminated); returns the length. The digest formats every integer of a
+ * run and the recorder two ports per connection row: no snprintf. */
+size_t res__dec(char *buf, int64_t v);
 int res__step(struct res_db *db, sqlite3_stmt *st, const char *what);
 int res__begin(struct res_db *db);
 int res__commit(struct res_db *db);

@@ -189,6 +189,10 @@ int res_check(const char *db_path, const char *name, const char *text,
               int64_t first, int64_t last, FILE *out, char *err,
               size_t errcap, int *failed);
 
+/* The whole file at path as a NUL-terminated string (free it), or NULL
+ * with errno set. */
+char *res_read_file(const char *path);
+
 /* The pcap writer (results/pcap.c). */
 #include "results/pcap_api.h"
 

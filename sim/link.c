@@ -447,10 +447,9 @@ int sim_link_params_set(struct sim_world *w, uint32_t link, int dir,
   if (rc != SIM_OK)
     return rc;
   struct sim__linkdir *d = &w->links[link]->d[dir];
-  /* A cut-through packet still being serialised propagates with the new
-   * delay, as a tx would (L2). */
-  if (w->now_ns < d->fast_until && (!d->tx || d->tx_launched) &&
-      lp->delay_ns != d->p.delay_ns)
+  /* A cut-through packet still being serialised (then tx is empty or that
+   * packet, L2) propagates with the new delay, as a tx would. */
+  if (w->now_ns < d->fast_until && lp->delay_ns != d->p.delay_ns)
     (void)sim_rearm_at(w, &d->fast->ev, d->fast_until + lp->delay_ns);
   d->p = *lp;
   dir_thresholds(d, lp);

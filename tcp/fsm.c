@@ -398,14 +398,20 @@ static enum tcp__ev act_fin(struct tcp__conn *c, const struct tcp__seg *s)
   return TCP__EV_NONE;
 }
 
+/* TIME_WAIT starts over: time_wait from now. */
+static void tw_timer_restart(struct tcp__conn *c)
+{
+  tcp__timer_set(c, TCP__T_2MSL,
+                 tcp__deadline(sim_now(c->h->m->w), c->h->set->time_wait_ns));
+}
+
 /* TIME_WAIT: "the only thing that can arrive in this state is a
  * retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL
  * timeout" (RFC 9293 3.10.7.4 eighth). */
 static enum tcp__ev act_tw_fin(struct tcp__conn *c, const struct tcp__seg *s)
 {
   tcp__send_ack(c);
-  tcp__timer_set(c, TCP__T_2MSL,
-                 tcp__deadline(sim_now(c->h->m->w), c->h->set->time_wait_ns));
+  tw_timer_restart(c);
   return TCP__EV_NONE;
 }
 
@@ -416,8 +422,7 @@ static void tw_restart(struct tcp__conn *c, const struct tcp__seg *s)
 {
   if (c->h->set->tw_restart_ack && (s->h.flags & TCP_F_ACK) &&
       !(s->h.flags & TCP_F_RST))
-    tcp__timer_set(c, TCP__T_2MSL,
-                   tcp__deadline(sim_now(c->h->m->w), c->h->set->time_wait_ns));
+    tw_timer_restart(c);
 }
 
 /* TIME_WAIT, an unacceptable segment: answered as in any state (act_ack),
