@@ -96,68 +96,61 @@ static void test_msl_configurable(void **state)
   th_check_int(h, t->t_ns - t_tw, 10 * SIM_S);
 }
 
+/* a in TIME_WAIT with b gone (powered off, so that nobody answers a's ACK
+ * with a reset); x replays a segment of b (flags, seq) and a answers it
+ * with an ACK one way later; TIME_WAIT then ends time_wait
+ * after that segment if it restarted, at its first end if not. */
+static void replay_in_time_wait(struct th *h, enum tcp_profile p,
+                                const char *flags, uint32_t seq,
+                                bool restarts)
+{
+  th_init(h, p, TH_TOPO_ROUTER);
+  th_start(h);
+  isns(h, 1000, 5000);
+  const int64_t d = th_owd(h), tw = h->set.time_wait_ns;
+  struct tsc_conn c;
+  int64_t t_tw = active_close(h, &c, 0);
+  th_check_int(h, sim_node_power_off(h->w, h->b), SIM_OK);
+  th_run(h, t_tw + 10 * SIM_S);
+  size_t n0 = th_nsegs(h);
+  int64_t t_inj = th_now(h);
+  th_check_int(h, th_inject_seg(h, h->x, TH_ADDR_B, 80, TH_ADDR_A, c.cport,
+                                flags, seq, 1002, 0),
+               SIM_OK);
+  th_run_for(h, 10 * d);
+  th_expect_seg(h, n0 + 1, h->a, "A", 1002, 5002, 0);
+  th_check_int(h, th_seg_at(h, n0 + 1)->t_ns, t_inj + d);
+  int64_t end = restarts ? t_inj + d + tw : t_tw + tw;
+  if (restarts) {
+    th_run(h, t_tw + tw + 1 * SIM_S);
+    th_check_int(h, th_conn_state(h, c.cli->conn), TCP_S_TIME_WAIT);
+  }
+  th_run(h, end + 1 * SIM_S);
+  const struct th_trans *t = th_find_trans(h, h->a, c.cli->conn,
+                                           TCP_S_TIME_WAIT, TCP_S_CLOSED);
+  th_check(h, t != NULL, "TIME_WAIT -> CLOSED");
+  th_check_int(h, t->t_ns, end);
+}
+
 /* A retransmitted FIN in TIME_WAIT is acknowledged again and the 2MSL
  * timeout restarts (RFC 9293 3.10.7.4 TIME-WAIT, eighth check). b is
  * powered off first and its FIN is replayed by x, so that nobody answers
  * a's ACK with a reset. */
 static void test_retransmitted_fin_restarts_2msl(void **state)
 {
-  struct th *h = *state;
-  th_init(h, TCP_PROFILE_BSD, TH_TOPO_ROUTER);
-  th_start(h);
-  isns(h, 1000, 5000);
-  const int64_t d = th_owd(h), tw = h->set.time_wait_ns;
-  struct tsc_conn c;
-  int64_t t_tw = active_close(h, &c, 0);
-  th_check_int(h, sim_node_power_off(h->w, h->b), SIM_OK);
-  th_run(h, t_tw + 10 * SIM_S);
-  size_t n0 = th_nsegs(h);
-  int64_t t_inj = th_now(h);
-  th_check_int(h, th_inject_seg(h, h->x, TH_ADDR_B, 80, TH_ADDR_A, c.cport,
-                                "FA", 5001, 1002, 0),
-               SIM_OK);
-  th_run_for(h, 10 * d);
-  th_expect_seg(h, n0 + 1, h->a, "A", 1002, 5002, 0);
-  th_check_int(h, th_seg_at(h, n0 + 1)->t_ns, t_inj + d);
-  th_run(h, t_tw + tw + 1 * SIM_S);
-  th_check_int(h, th_conn_state(h, c.cli->conn), TCP_S_TIME_WAIT);
-  th_run(h, t_inj + d + tw + 1 * SIM_S);
-  const struct th_trans *t = th_find_trans(h, h->a, c.cli->conn,
-                                           TCP_S_TIME_WAIT, TCP_S_CLOSED);
-  th_check(h, t != NULL, "TIME_WAIT -> CLOSED");
-  th_check_int(h, t->t_ns, t_inj + d + tw);
+  replay_in_time_wait(*state, TCP_PROFILE_BSD, "FA", 5001, true);
 }
 
 /* An old duplicate ACK (below the window) reaching TIME_WAIT: answered
  * with an ACK in every profile; it restarts TIME_WAIT in bsd and linux
  * (tw_restart_ack: 4.4BSD tcp_input, Linux tcp_timewait_state_process),
- * not in rfc793, where only the retransmitted FIN does. */
+ * not in rfc793, where only the retransmitted FIN does. b's ACK of long
+ * ago: seq 4000, below a's RCV.NXT (5002). */
 static void old_ack_in_time_wait(struct th *h, enum tcp_profile p,
                                  bool restarts)
 {
-  th_init(h, p, TH_TOPO_ROUTER);
-  th_start(h);
+  replay_in_time_wait(h, p, "A", 4000, restarts);
   th_check_int(h, h->set.tw_restart_ack, restarts);
-  isns(h, 1000, 5000);
-  const int64_t d = th_owd(h), tw = h->set.time_wait_ns;
-  struct tsc_conn c;
-  int64_t t_tw = active_close(h, &c, 0);
-  th_check_int(h, sim_node_power_off(h->w, h->b), SIM_OK);
-  th_run(h, t_tw + 10 * SIM_S);
-  size_t n0 = th_nsegs(h);
-  int64_t t_inj = th_now(h);
-  /* b's ACK of long ago: seq below a's RCV.NXT (5002) */
-  th_check_int(h, th_inject_seg(h, h->x, TH_ADDR_B, 80, TH_ADDR_A, c.cport,
-                                "A", 4000, 1002, 0),
-               SIM_OK);
-  th_run_for(h, 10 * d);
-  th_expect_seg(h, n0 + 1, h->a, "A", 1002, 5002, 0);
-  int64_t want = restarts ? t_inj + d + tw : t_tw + tw;
-  th_run(h, (restarts ? t_inj + d + tw : t_tw + tw) + SIM_S);
-  const struct th_trans *t = th_find_trans(h, h->a, c.cli->conn,
-                                           TCP_S_TIME_WAIT, TCP_S_CLOSED);
-  th_check(h, t != NULL, "TIME_WAIT -> CLOSED");
-  th_check_int(h, t->t_ns, want);
 }
 
 static void test_old_ack_restarts_time_wait_bsd(void **state)
